@@ -1,0 +1,19 @@
+"""Shared configuration for every PE Org-AI-R service."""
+
+from orgair_config.errors import (
+    SettingsError,
+    describe_validation_error,
+    load_settings,
+    load_settings_or_exit,
+)
+from orgair_config.settings import Settings, get_settings, sqlite_path
+
+__all__ = [
+    "Settings",
+    "SettingsError",
+    "describe_validation_error",
+    "get_settings",
+    "load_settings",
+    "load_settings_or_exit",
+    "sqlite_path",
+]

@@ -1,0 +1,268 @@
+"""The one `Settings` object every service reads.
+
+Every field of the lab's settings is here with its default and bounds, plus the
+embedded defaults that let a laptop run the whole platform with nothing but
+Python. `production` refuses those embedded defaults.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from urllib.parse import quote, urlsplit
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Credentials that appear in public documentation (AWS docs, LocalStack) or in
+# `.env.example`. They are fine for a laptop and never for production.
+EXAMPLE_CREDENTIALS = frozenset(
+    {
+        "test",
+        "AKIAIOSFODNN7EXAMPLE",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "change-me",
+    }
+)
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", "localstack", "s3"})  # noqa: S104
+DEFAULT_DATABASE_URL = "sqlite:///var/orgair.db"
+WEIGHT_FIELDS = (
+    "W_DATA_INFRA",
+    "W_AI_GOVERNANCE",
+    "W_TECH_STACK",
+    "W_TALENT",
+    "W_LEADERSHIP",
+    "W_USE_CASES",
+    "W_CULTURE",
+)
+
+
+class Settings(BaseSettings):
+    """Application settings; validated once at process start."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        case_sensitive=False,
+        extra="ignore",
+        validate_default=True,
+    )
+
+    # Application
+    APP_NAME: str = "PE Org-AI-R Platform"
+    APP_VERSION: str = "4.0.0"
+    APP_ENV: Literal["development", "staging", "production"] = "development"
+    DEBUG: bool = False
+    LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    LOG_FORMAT: Literal["json", "console"] = "json"
+    SECRET_KEY: SecretStr = Field(
+        ..., description="Key for signing; at least 32 characters in production."
+    )
+
+    # API
+    API_V1_PREFIX: str = "/api/v1"
+    API_V2_PREFIX: str = "/api/v2"
+    RATE_LIMIT_PER_MINUTE: int = Field(default=60, ge=1, le=1000)
+    PARAM_VERSION: Literal["v1.0", "v2.0"] = "v2.0"
+
+    # Database: SQLite under var/ unless DATABASE_URL or the SNOWFLAKE_* settings say otherwise.
+    DATABASE_URL: SecretStr | None = Field(
+        default=None,
+        description="SQLAlchemy URL; empty = Snowflake when SNOWFLAKE_ACCOUNT is set, else SQLite.",
+    )
+    DATABASE_POOL_SIZE: int = Field(default=5, ge=1, le=100)
+    DATABASE_ECHO: bool = False
+
+    # Snowflake (optional: only used when SNOWFLAKE_ACCOUNT is set and DATABASE_URL is not)
+    SNOWFLAKE_ACCOUNT: str | None = None
+    SNOWFLAKE_USER: str | None = None
+    SNOWFLAKE_PASSWORD: SecretStr | None = None
+    SNOWFLAKE_DATABASE: str = "PE_ORGAIR"
+    SNOWFLAKE_SCHEMA: str = "PUBLIC"
+    SNOWFLAKE_WAREHOUSE: str | None = None
+    SNOWFLAKE_ROLE: str = "PE_ORGAIR_ROLE"
+
+    # AWS / S3
+    AWS_ACCESS_KEY_ID: SecretStr = SecretStr("test")
+    AWS_SECRET_ACCESS_KEY: SecretStr = SecretStr("test")
+    AWS_REGION: str = "us-east-1"
+    S3_BUCKET: str = Field(default="pe-orgair-dev", min_length=3, max_length=63)
+    S3_ENDPOINT_URL: str | None = Field(
+        default="http://127.0.0.1:4566",
+        description="Empty = AWS itself; otherwise LocalStack or the embedded S3 server.",
+    )
+
+    # Redis
+    REDIS_URL: str = "redis://127.0.0.1:6379/0"
+    CACHE_TTL_SECTORS: int = Field(default=86400, ge=1)
+    CACHE_TTL_SCORES: int = Field(default=3600, ge=1)
+
+    # LLM providers
+    OPENAI_API_KEY: SecretStr | None = None
+    ANTHROPIC_API_KEY: SecretStr | None = None
+    DEFAULT_LLM_MODEL: str = "gpt-4o-2024-08-06"
+    FALLBACK_LLM_MODEL: str = "claude-sonnet-4-20250514"
+
+    # Cost management
+    DAILY_COST_BUDGET_USD: float = Field(default=500.0, ge=0)
+    COST_ALERT_THRESHOLD_PCT: float = Field(default=0.8, ge=0, le=1)
+
+    # Scoring parameters (the v2.0 profile)
+    ALPHA_VR_WEIGHT: float = Field(default=0.60, ge=0.55, le=0.70)
+    BETA_SYNERGY_WEIGHT: float = Field(default=0.12, ge=0.08, le=0.20)
+    LAMBDA_PENALTY: float = Field(default=0.25, ge=0, le=0.50)
+    DELTA_POSITION: float = Field(default=0.15, ge=0.10, le=0.20)
+
+    # Dimension weights (the v2.0 profile)
+    W_DATA_INFRA: float = Field(default=0.18, ge=0.0, le=1.0)
+    W_AI_GOVERNANCE: float = Field(default=0.15, ge=0.0, le=1.0)
+    W_TECH_STACK: float = Field(default=0.15, ge=0.0, le=1.0)
+    W_TALENT: float = Field(default=0.17, ge=0.0, le=1.0)
+    W_LEADERSHIP: float = Field(default=0.13, ge=0.0, le=1.0)
+    W_USE_CASES: float = Field(default=0.12, ge=0.0, le=1.0)
+    W_CULTURE: float = Field(default=0.10, ge=0.0, le=1.0)
+
+    # Human in the loop
+    HITL_SCORE_CHANGE_THRESHOLD: float = Field(default=15.0, ge=5, le=30)
+    HITL_EBITDA_PROJECTION_THRESHOLD: float = Field(default=10.0, ge=5, le=25)
+
+    # Celery
+    CELERY_BROKER_URL: str = "redis://127.0.0.1:6379/1"
+    CELERY_RESULT_BACKEND: str = "redis://127.0.0.1:6379/2"
+
+    # Observability
+    OTEL_EXPORTER_OTLP_ENDPOINT: str | None = None
+    OTEL_SERVICE_NAME: str = "pe-orgair"
+
+    # Service addresses
+    SCORING_HOST: str = "127.0.0.1"
+    SCORING_PORT: int = Field(default=8001, ge=1, le=65535)
+    GATEWAY_HOST: str = "127.0.0.1"
+    GATEWAY_PORT: int = Field(default=8000, ge=1, le=65535)
+
+    # Preflight: how long init waits for each dependency to come up
+    PREFLIGHT_TIMEOUT_SECONDS: float = Field(default=30.0, gt=0, le=600)
+
+    @field_validator("OPENAI_API_KEY")
+    @classmethod
+    def _openai_key_format(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("sk-"):
+            raise ValueError("must start with 'sk-'")
+        return value
+
+    @field_validator(
+        "OPENAI_API_KEY",
+        "ANTHROPIC_API_KEY",
+        "DATABASE_URL",
+        "SNOWFLAKE_PASSWORD",
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "S3_ENDPOINT_URL",
+        "SNOWFLAKE_ACCOUNT",
+        mode="before",
+    )
+    @classmethod
+    def _empty_means_unset(cls, value: object) -> object:
+        # An empty line in .env (`OPENAI_API_KEY=`) means "not configured".
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @model_validator(mode="after")
+    def _weights_sum_to_one(self) -> Settings:
+        total = sum(self.dimension_weights.values())
+        if abs(total - 1.0) > 0.001:
+            raise ValueError(f"W_* dimension weights must sum to 1.0 (±0.001), got {total:.4f}")
+        return self
+
+    @model_validator(mode="after")
+    def _production_rules(self) -> Settings:
+        if self.APP_ENV != "production":
+            return self
+        problems: list[str] = []
+        if self.DEBUG:
+            problems.append("DEBUG must be false in production")
+        if len(self.SECRET_KEY.get_secret_value()) < 32:
+            problems.append("SECRET_KEY must be at least 32 characters in production")
+        if self.SECRET_KEY.get_secret_value() in EXAMPLE_CREDENTIALS:
+            problems.append("SECRET_KEY must not be the example value in production")
+        if self.OPENAI_API_KEY is None and self.ANTHROPIC_API_KEY is None:
+            problems.append(
+                "OPENAI_API_KEY or ANTHROPIC_API_KEY: at least one LLM key is required "
+                "in production"
+            )
+        if self.database_url.startswith("sqlite"):
+            problems.append("DATABASE_URL must not be the embedded SQLite database in production")
+        if self.S3_ENDPOINT_URL and urlsplit(self.S3_ENDPOINT_URL).hostname in LOCAL_HOSTS:
+            problems.append("S3_ENDPOINT_URL must not be a local S3 emulator in production")
+        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+            secret: SecretStr = getattr(self, name)
+            if secret.get_secret_value() in EXAMPLE_CREDENTIALS:
+                problems.append(f"{name} must not be an example credential in production")
+        if problems:
+            # One line per problem; `describe_validation_error` splits them again.
+            raise ValueError("\n".join(problems))
+        return self
+
+    @model_validator(mode="after")
+    def _snowflake_complete(self) -> Settings:
+        if self.DATABASE_URL is None and self.SNOWFLAKE_ACCOUNT:
+            missing = [
+                name
+                for name in ("SNOWFLAKE_USER", "SNOWFLAKE_PASSWORD", "SNOWFLAKE_WAREHOUSE")
+                if getattr(self, name) is None
+            ]
+            if missing:
+                raise ValueError(
+                    f"{', '.join(missing)} required when SNOWFLAKE_ACCOUNT is set"
+                )
+        return self
+
+    @property
+    def dimension_weights(self) -> dict[str, float]:
+        """The v2.0 weights keyed by dimension name."""
+        return {
+            "data_infrastructure": self.W_DATA_INFRA,
+            "ai_governance": self.W_AI_GOVERNANCE,
+            "technology_stack": self.W_TECH_STACK,
+            "talent_skills": self.W_TALENT,
+            "leadership_vision": self.W_LEADERSHIP,
+            "use_case_portfolio": self.W_USE_CASES,
+            "culture_change": self.W_CULTURE,
+        }
+
+    @property
+    def database_url(self) -> str:
+        """The effective SQLAlchemy URL (contains credentials: never log it)."""
+        if self.DATABASE_URL is not None:
+            return self.DATABASE_URL.get_secret_value()
+        if self.SNOWFLAKE_ACCOUNT and self.SNOWFLAKE_USER and self.SNOWFLAKE_PASSWORD:
+            password = quote(self.SNOWFLAKE_PASSWORD.get_secret_value(), safe="")
+            return (
+                f"snowflake://{quote(self.SNOWFLAKE_USER, safe='')}:{password}"
+                f"@{self.SNOWFLAKE_ACCOUNT}/{self.SNOWFLAKE_DATABASE}/{self.SNOWFLAKE_SCHEMA}"
+                f"?warehouse={self.SNOWFLAKE_WAREHOUSE}&role={self.SNOWFLAKE_ROLE}"
+            )
+        return DEFAULT_DATABASE_URL
+
+    @property
+    def scoring_base_url(self) -> str:
+        return f"http://{self.SCORING_HOST}:{self.SCORING_PORT}"
+
+    @property
+    def is_production(self) -> bool:
+        return self.APP_ENV == "production"
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a `sqlite:///` URL (None for memory or other databases)."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or url.endswith(":memory:"):
+        return None
+    return Path(url[len(prefix) :].split("?", 1)[0])
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings (validated once, then cached)."""
+    return Settings()
