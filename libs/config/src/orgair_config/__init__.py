@@ -6,12 +6,20 @@ from orgair_config.errors import (
     load_settings,
     load_settings_or_exit,
 )
-from orgair_config.settings import Settings, get_settings, sqlite_path
+from orgair_config.settings import (
+    ScoringSettings,
+    Settings,
+    get_scoring_settings,
+    get_settings,
+    sqlite_path,
+)
 
 __all__ = [
+    "ScoringSettings",
     "Settings",
     "SettingsError",
     "describe_validation_error",
+    "get_scoring_settings",
     "get_settings",
     "load_settings",
     "load_settings_or_exit",

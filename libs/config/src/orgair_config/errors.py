@@ -7,11 +7,14 @@ still a secret.
 from __future__ import annotations
 
 import sys
-from typing import NoReturn
+from collections.abc import Callable
+from typing import NoReturn, TypeVar
 
 from pydantic import ValidationError
 
-from orgair_config.settings import Settings, get_settings
+from orgair_config.settings import ScoringSettings, get_settings
+
+SettingsT = TypeVar("SettingsT", bound=ScoringSettings)
 
 _PYDANTIC_PREFIXES = ("Value error, ", "Assertion failed, ")
 
@@ -38,18 +41,21 @@ class SettingsError(Exception):
         self.lines = lines
 
 
-def load_settings() -> Settings:
-    """`get_settings()`, raising `SettingsError` with readable lines on bad input."""
+def load_settings(factory: Callable[[], SettingsT] = get_settings) -> SettingsT:  # type: ignore[assignment]
+    """`factory()`, raising `SettingsError` with readable lines on bad input."""
     try:
-        return get_settings()
+        return factory()
     except ValidationError as exc:
         raise SettingsError(describe_validation_error(exc)) from None
 
 
-def load_settings_or_exit(service: str) -> Settings:
+def load_settings_or_exit(
+    service: str,
+    factory: Callable[[], SettingsT] = get_settings,  # type: ignore[assignment]
+) -> SettingsT:
     """For process entry points: print one line per problem and exit 2, no traceback."""
     try:
-        return load_settings()
+        return load_settings(factory)
     except SettingsError as exc:
         fail(service, exc.lines)
 

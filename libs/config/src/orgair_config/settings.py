@@ -38,16 +38,66 @@ WEIGHT_FIELDS = (
 )
 
 
-class Settings(BaseSettings):
+_ENV_FILE_CONFIG = SettingsConfigDict(
+    env_file=".env",
+    env_file_encoding="utf-8",
+    case_sensitive=False,
+    extra="ignore",
+    validate_default=True,
+)
+
+
+class ScoringSettings(BaseSettings):
+    """The scoring parameters alone: enough for the engine and `orgair score`, no secrets."""
+
+    model_config = _ENV_FILE_CONFIG
+
+    PARAM_VERSION: Literal["v1.0", "v2.0"] = "v2.0"
+
+    # Scoring parameters (the v2.0 profile)
+    ALPHA_VR_WEIGHT: float = Field(default=0.60, ge=0.55, le=0.70)
+    BETA_SYNERGY_WEIGHT: float = Field(default=0.12, ge=0.08, le=0.20)
+    LAMBDA_PENALTY: float = Field(default=0.25, ge=0, le=0.50)
+    DELTA_POSITION: float = Field(default=0.15, ge=0.10, le=0.20)
+
+    # Dimension weights (the v2.0 profile)
+    W_DATA_INFRA: float = Field(default=0.18, ge=0.0, le=1.0)
+    W_AI_GOVERNANCE: float = Field(default=0.15, ge=0.0, le=1.0)
+    W_TECH_STACK: float = Field(default=0.15, ge=0.0, le=1.0)
+    W_TALENT: float = Field(default=0.17, ge=0.0, le=1.0)
+    W_LEADERSHIP: float = Field(default=0.13, ge=0.0, le=1.0)
+    W_USE_CASES: float = Field(default=0.12, ge=0.0, le=1.0)
+    W_CULTURE: float = Field(default=0.10, ge=0.0, le=1.0)
+
+    # Human in the loop
+    HITL_SCORE_CHANGE_THRESHOLD: float = Field(default=15.0, ge=5, le=30)
+    HITL_EBITDA_PROJECTION_THRESHOLD: float = Field(default=10.0, ge=5, le=25)
+
+    @model_validator(mode="after")
+    def _weights_sum_to_one(self) -> ScoringSettings:
+        total = sum(self.dimension_weights.values())
+        if abs(total - 1.0) > 0.001:
+            raise ValueError(f"W_* dimension weights must sum to 1.0 (±0.001), got {total:.4f}")
+        return self
+
+    @property
+    def dimension_weights(self) -> dict[str, float]:
+        """The v2.0 weights keyed by dimension name."""
+        return {
+            "data_infrastructure": self.W_DATA_INFRA,
+            "ai_governance": self.W_AI_GOVERNANCE,
+            "technology_stack": self.W_TECH_STACK,
+            "talent_skills": self.W_TALENT,
+            "leadership_vision": self.W_LEADERSHIP,
+            "use_case_portfolio": self.W_USE_CASES,
+            "culture_change": self.W_CULTURE,
+        }
+
+
+class Settings(ScoringSettings):
     """Application settings; validated once at process start."""
 
-    model_config = SettingsConfigDict(
-        env_file=".env",
-        env_file_encoding="utf-8",
-        case_sensitive=False,
-        extra="ignore",
-        validate_default=True,
-    )
+    model_config = _ENV_FILE_CONFIG
 
     # Application
     APP_NAME: str = "PE Org-AI-R Platform"
@@ -64,7 +114,6 @@ class Settings(BaseSettings):
     API_V1_PREFIX: str = "/api/v1"
     API_V2_PREFIX: str = "/api/v2"
     RATE_LIMIT_PER_MINUTE: int = Field(default=60, ge=1, le=1000)
-    PARAM_VERSION: Literal["v1.0", "v2.0"] = "v2.0"
 
     # Database: SQLite under var/ unless DATABASE_URL or the SNOWFLAKE_* settings say otherwise.
     DATABASE_URL: SecretStr | None = Field(
@@ -108,25 +157,6 @@ class Settings(BaseSettings):
     DAILY_COST_BUDGET_USD: float = Field(default=500.0, ge=0)
     COST_ALERT_THRESHOLD_PCT: float = Field(default=0.8, ge=0, le=1)
 
-    # Scoring parameters (the v2.0 profile)
-    ALPHA_VR_WEIGHT: float = Field(default=0.60, ge=0.55, le=0.70)
-    BETA_SYNERGY_WEIGHT: float = Field(default=0.12, ge=0.08, le=0.20)
-    LAMBDA_PENALTY: float = Field(default=0.25, ge=0, le=0.50)
-    DELTA_POSITION: float = Field(default=0.15, ge=0.10, le=0.20)
-
-    # Dimension weights (the v2.0 profile)
-    W_DATA_INFRA: float = Field(default=0.18, ge=0.0, le=1.0)
-    W_AI_GOVERNANCE: float = Field(default=0.15, ge=0.0, le=1.0)
-    W_TECH_STACK: float = Field(default=0.15, ge=0.0, le=1.0)
-    W_TALENT: float = Field(default=0.17, ge=0.0, le=1.0)
-    W_LEADERSHIP: float = Field(default=0.13, ge=0.0, le=1.0)
-    W_USE_CASES: float = Field(default=0.12, ge=0.0, le=1.0)
-    W_CULTURE: float = Field(default=0.10, ge=0.0, le=1.0)
-
-    # Human in the loop
-    HITL_SCORE_CHANGE_THRESHOLD: float = Field(default=15.0, ge=5, le=30)
-    HITL_EBITDA_PROJECTION_THRESHOLD: float = Field(default=10.0, ge=5, le=25)
-
     # Celery
     CELERY_BROKER_URL: str = "redis://127.0.0.1:6379/1"
     CELERY_RESULT_BACKEND: str = "redis://127.0.0.1:6379/2"
@@ -169,13 +199,6 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _weights_sum_to_one(self) -> Settings:
-        total = sum(self.dimension_weights.values())
-        if abs(total - 1.0) > 0.001:
-            raise ValueError(f"W_* dimension weights must sum to 1.0 (±0.001), got {total:.4f}")
-        return self
-
-    @model_validator(mode="after")
     def _production_rules(self) -> Settings:
         if self.APP_ENV != "production":
             return self
@@ -213,23 +236,8 @@ class Settings(BaseSettings):
                 if getattr(self, name) is None
             ]
             if missing:
-                raise ValueError(
-                    f"{', '.join(missing)} required when SNOWFLAKE_ACCOUNT is set"
-                )
+                raise ValueError(f"{', '.join(missing)} required when SNOWFLAKE_ACCOUNT is set")
         return self
-
-    @property
-    def dimension_weights(self) -> dict[str, float]:
-        """The v2.0 weights keyed by dimension name."""
-        return {
-            "data_infrastructure": self.W_DATA_INFRA,
-            "ai_governance": self.W_AI_GOVERNANCE,
-            "technology_stack": self.W_TECH_STACK,
-            "talent_skills": self.W_TALENT,
-            "leadership_vision": self.W_LEADERSHIP,
-            "use_case_portfolio": self.W_USE_CASES,
-            "culture_change": self.W_CULTURE,
-        }
 
     @property
     def database_url(self) -> str:
@@ -266,3 +274,9 @@ def sqlite_path(url: str) -> Path | None:
 def get_settings() -> Settings:
     """The process-wide settings (validated once, then cached)."""
     return Settings()
+
+
+@lru_cache
+def get_scoring_settings() -> ScoringSettings:
+    """Only the scoring parameters: for tools that need no secrets (`orgair score`)."""
+    return ScoringSettings()

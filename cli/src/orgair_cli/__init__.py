@@ -1,0 +1,1 @@
+"""`orgair`: the operations command of the PE Org-AI-R Platform."""

@@ -1,0 +1,17 @@
+"""Entry point of `orgair`; each operational task is one sub-command."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="orgair",
+    help="Operate the PE Org-AI-R Platform: checks, migrations, seed data, scoring, local stack.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+if __name__ == "__main__":
+    app()
