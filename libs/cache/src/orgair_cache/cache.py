@@ -1,0 +1,144 @@
+"""Cache-aside over Redis that never makes a request fail.
+
+Redis is an accelerator here, not a source of truth: when it is unreachable
+every read is a miss and the database answers. Two details keep answers
+correct across an outage:
+
+* after a failure the cache stays out of the way for `retry_after` seconds, so a
+  dead Redis costs one short timeout per interval rather than one per request;
+* invalidations that could not be delivered are remembered and replayed before
+  the first read once Redis answers again, so a value changed during the outage
+  is never served stale afterwards.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import orjson
+import redis
+import structlog
+
+T = TypeVar("T")
+log = structlog.get_logger(__name__)
+
+DEFAULT_NAMESPACE = "orgair:cache:v1"
+
+
+class Cache:
+    def __init__(
+        self,
+        client: redis.Redis,
+        *,
+        namespace: str = DEFAULT_NAMESPACE,
+        retry_after: float = 5.0,
+    ) -> None:
+        self._client = client
+        self._namespace = namespace
+        self._retry_after = retry_after
+        self._lock = threading.Lock()
+        self._down_until = 0.0
+        self._pending_invalidations: set[str] = set()
+        self.hits = 0
+        self.misses = 0
+
+    @classmethod
+    def from_url(cls, url: str, *, timeout: float = 0.25, **kwargs: Any) -> Cache:
+        client = redis.Redis.from_url(
+            url,
+            socket_connect_timeout=timeout,
+            socket_timeout=timeout,
+            health_check_interval=30,
+        )
+        return cls(client, **kwargs)
+
+    def key(self, *parts: object) -> str:
+        return ":".join((self._namespace, *(str(part) for part in parts)))
+
+    @property
+    def available(self) -> bool:
+        return time.monotonic() >= self._down_until
+
+    def get(self, key: str) -> Any | None:
+        """The cached JSON value, or None on a miss or when Redis is unavailable."""
+        if not self._ready():
+            self.misses += 1
+            return None
+        try:
+            raw = self._client.get(key)
+        except redis.RedisError as exc:
+            self._mark_down("get", exc)
+            self.misses += 1
+            return None
+        if raw is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        return orjson.loads(raw)
+
+    def set(self, key: str, value: Any, ttl_seconds: int) -> None:
+        if not self._ready():
+            return
+        try:
+            self._client.set(key, orjson.dumps(value), ex=ttl_seconds)
+        except redis.RedisError as exc:
+            self._mark_down("set", exc)
+
+    def get_or_load(self, key: str, ttl_seconds: int, load: Callable[[], T | None]) -> Any | None:
+        """Cache-aside read: the cached value, else `load()` stored for `ttl_seconds`.
+
+        `load` must return JSON-ready data (or None for "not found", which is not cached).
+        """
+        cached = self.get(key)
+        if cached is not None:
+            return cached
+        value = load()
+        if value is not None:
+            self.set(key, value, ttl_seconds)
+        return value
+
+    def invalidate(self, *keys: str) -> None:
+        """Drop keys; if Redis cannot be reached now, drop them when it can."""
+        if not keys:
+            return
+        with self._lock:
+            self._pending_invalidations.update(keys)
+        self._ready()
+
+    def _ready(self) -> bool:
+        """True when Redis may be used now, after replaying missed invalidations."""
+        if not self.available:
+            return False
+        with self._lock:
+            pending = list(self._pending_invalidations)
+        if not pending:
+            return True
+        try:
+            self._client.delete(*pending)
+        except redis.RedisError as exc:
+            self._mark_down("invalidate", exc)
+            return False
+        with self._lock:
+            self._pending_invalidations.difference_update(pending)
+        return True
+
+    def _mark_down(self, operation: str, exc: redis.RedisError) -> None:
+        first = self.available
+        self._down_until = time.monotonic() + self._retry_after
+        if first:  # one warning per outage interval, not one per request
+            log.warning(
+                "cache_unavailable",
+                operation=operation,
+                error=type(exc).__name__,
+                retry_after_s=self._retry_after,
+            )
+
+    def ping(self) -> None:
+        """Raises when Redis does not answer (for readiness checks; bypasses the back-off)."""
+        self._client.ping()
+
+    def close(self) -> None:
+        self._client.close()
