@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from orgair_cli import dev, operations
+
 app = typer.Typer(
     name="orgair",
     help="Operate the PE Org-AI-R Platform: checks, migrations, seed data, scoring, local stack.",
@@ -11,6 +13,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+operations.register(app)
+dev.register(app)
 
 
 if __name__ == "__main__":

@@ -189,6 +189,8 @@ class Settings(ScoringSettings):
         "OTEL_EXPORTER_OTLP_ENDPOINT",
         "S3_ENDPOINT_URL",
         "SNOWFLAKE_ACCOUNT",
+        "SNOWFLAKE_USER",
+        "SNOWFLAKE_WAREHOUSE",
         mode="before",
     )
     @classmethod

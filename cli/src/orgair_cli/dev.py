@@ -1,0 +1,81 @@
+"""`orgair dev`: the whole platform as local processes with embedded defaults."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import signal
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from orgair_cli.devstack import DevStack, StackError
+from orgair_config import get_settings, load_settings_or_exit
+
+console = Console()
+
+
+def ensure_env_file(env_path: Path, example_path: Path) -> bool:
+    """Write `.env` from `.env.example` with a fresh SECRET_KEY; False when it already exists."""
+    if env_path.exists():
+        return False
+    template = example_path.read_text() if example_path.exists() else "SECRET_KEY=change-me\n"
+    key = secrets.token_urlsafe(48)
+    text, count = re.subn(r"(?m)^SECRET_KEY=.*$", f"SECRET_KEY={key}", template)
+    if not count:
+        text += f"\nSECRET_KEY={key}\n"
+    env_path.write_text(text)
+    env_path.chmod(0o600)
+    return True
+
+
+def dev(
+    log_dir: Annotated[Path, typer.Option(help="where each process writes its log")] = Path(
+        "var/dev"
+    ),
+) -> None:
+    """Start Redis, S3, init and the services locally; Ctrl-C stops everything."""
+    if ensure_env_file(Path(".env"), Path(".env.example")):
+        console.print("wrote .env with a fresh SECRET_KEY")
+        get_settings.cache_clear()
+    settings = load_settings_or_exit("orgair dev")
+    stop = threading.Event()
+
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    stack = DevStack(settings, log_dir.resolve(), on_line=lambda line: console.print(f"  {line}"))
+    console.print(f"starting the stack (logs in {log_dir}/)")
+    try:
+        group = stack.start()
+    except StackError as exc:
+        console.print(f"[red]orgair dev: {exc}[/red]")
+        raise typer.Exit(1) from None
+    try:
+        console.print(
+            f"\n[bold green]ready[/bold green]: scoring API at {settings.scoring_base_url}"
+        )
+        console.print(f"  try: curl {settings.scoring_base_url}{settings.API_V1_PREFIX}/industries")
+        console.print("  Ctrl-C stops everything\n")
+        while not stop.wait(0.5):
+            for running in group.running:
+                if running.process.poll() is not None:
+                    console.print(
+                        f"[red]{running.spec.name} exited with {running.process.returncode}; "
+                        f"stopping[/red]\n{running.tail()}"
+                    )
+                    stop.set()
+    finally:
+        console.print("stopping…")
+        group.stop()
+        console.print("stopped")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(dev)

@@ -1,0 +1,63 @@
+"""`orgair preflight | migrate | seed`: the init job's steps, one at a time."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from orgair_config import load_settings_or_exit
+from orgair_init import migrate as migrations
+from orgair_init.job import EXIT_MIGRATION_FAILED, EXIT_PREFLIGHT_FAILED
+from orgair_init.preflight import run_preflight
+from orgair_init.seed import seed as seed_reference_data
+
+console = Console(stderr=True)
+
+
+def preflight() -> None:
+    """Check the database, Redis and S3 for real (with bounded retries)."""
+    settings = load_settings_or_exit("orgair preflight")
+    results = run_preflight(settings)
+    table = Table("dependency", "target", "result", "attempts", "detail")
+    for result in results:
+        verdict = "[green]ok[/green]" if result.ok else "[red]FAILED[/red]"
+        table.add_row(result.name, result.target, verdict, str(result.attempts), result.detail)
+    console.print(table)
+    if not all(result.ok for result in results):
+        raise typer.Exit(EXIT_PREFLIGHT_FAILED)
+
+
+def migrate(
+    revision: Annotated[str, typer.Argument(help="target revision")] = "head",
+    downgrade: Annotated[bool, typer.Option(help="downgrade to REVISION instead")] = False,
+    sql: Annotated[
+        bool, typer.Option(help="print the SQL instead of running it (offline mode)")
+    ] = False,
+) -> None:
+    """Apply (or revert) database migrations."""
+    settings = load_settings_or_exit("orgair migrate")
+    try:
+        if downgrade:
+            migrations.downgrade(settings.database_url, revision, sql=sql)
+        else:
+            migrations.upgrade(settings.database_url, revision, sql=sql)
+    except Exception as exc:
+        first = (str(exc).splitlines() or [""])[0][:300]
+        console.print(f"orgair migrate: {type(exc).__name__}: {first}", markup=False)
+        raise typer.Exit(EXIT_MIGRATION_FAILED) from None
+
+
+def seed() -> None:
+    """Insert the reference industries that are missing (idempotent)."""
+    settings = load_settings_or_exit("orgair seed")
+    added = seed_reference_data(settings)
+    console.print(f"seed: {added} industr{'y' if added == 1 else 'ies'} added")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(preflight)
+    app.command()(migrate)
+    app.command()(seed)

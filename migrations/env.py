@@ -1,0 +1,72 @@
+"""Alembic environment: one migration history for SQLite, Postgres and Snowflake.
+
+The URL comes from `sqlalchemy.url` when a caller set it (init, tests, `-x url=`),
+else from Settings. SQLite runs in batch mode so ALTERs work there too.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from alembic import context
+from sqlalchemy import engine_from_config, pool
+from sqlalchemy.engine import make_url
+
+from orgair_scoring_api.models import metadata
+
+# Revisions import `migrations.helpers`; make the folder's parent importable
+# whatever the caller's working directory.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+config = context.config
+
+
+def _url() -> str:
+    override = context.get_x_argument(as_dictionary=True).get("url")
+    if override:
+        return override
+    configured = config.get_main_option("sqlalchemy.url")
+    if configured:
+        return configured
+    from orgair_config import load_settings_or_exit
+
+    return load_settings_or_exit("migrate").database_url
+
+
+def _options(url: str) -> dict[str, object]:
+    return {
+        "target_metadata": metadata,
+        "render_as_batch": make_url(url).get_backend_name() == "sqlite",
+        "compare_type": True,
+    }
+
+
+def run_offline() -> None:
+    url = _url()
+    context.configure(url=url, literal_binds=True, **_options(url))
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_online() -> None:
+    url = _url()
+    connectable = config.attributes.get("connection")
+    if connectable is not None:
+        context.configure(connection=connectable, **_options(url))
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    engine = engine_from_config(
+        {"sqlalchemy.url": url}, prefix="sqlalchemy.", poolclass=pool.NullPool
+    )
+    with engine.connect() as connection:
+        context.configure(connection=connection, **_options(url))
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_offline()
+else:
+    run_online()

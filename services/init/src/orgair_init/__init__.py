@@ -1,0 +1,1 @@
+"""One-shot start-up job: preflight checks, migrations, reference-data seed."""

@@ -1,0 +1,1 @@
+"""Scoring API: companies, assessments, dimension scores, scores and reviews."""

@@ -1,0 +1,73 @@
+"""FastAPI application factory of the scoring API."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from orgair_cache import Cache
+from orgair_config import Settings, get_settings
+from orgair_database import Database
+from orgair_objectstore import ObjectStore
+from orgair_observability import get_logger, setup_service
+from orgair_scoring_api.assessments.router import router as assessments_router
+from orgair_scoring_api.companies.router import router as companies_router
+from orgair_scoring_api.dependencies import Resources
+from orgair_scoring_api.dimension_scores.router import router as dimension_scores_router
+from orgair_scoring_api.health.router import router as health_router
+from orgair_scoring_api.industries.router import router as industries_router
+
+SERVICE = "scoring"
+log = get_logger(__name__)
+
+
+def build_resources(settings: Settings) -> Resources:
+    return Resources(
+        settings=settings,
+        database=Database.from_settings(settings),
+        cache=Cache.from_url(settings.REDIS_URL),
+        objects=ObjectStore.from_settings(settings),
+    )
+
+
+def v1_router() -> APIRouter:
+    router = APIRouter()
+    for domain in (
+        companies_router,
+        assessments_router,
+        dimension_scores_router,
+        industries_router,
+    ):
+        router.include_router(domain)
+    return router
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        resources = build_resources(settings)
+        app.state.resources = resources
+        log.info("service_started", env=settings.APP_ENV, version=settings.APP_VERSION)
+        try:
+            yield
+        finally:
+            resources.cache.close()
+            resources.database.dispose()
+            log.info("service_stopped")
+
+    app = FastAPI(
+        title=f"{settings.APP_NAME} — scoring API",
+        version=settings.APP_VERSION,
+        lifespan=lifespan,
+        docs_url="/docs" if settings.DEBUG else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if settings.DEBUG else None,
+    )
+    setup_service(app, settings, service=SERVICE)
+    app.include_router(health_router)
+    app.include_router(v1_router(), prefix=settings.API_V1_PREFIX)
+    return app

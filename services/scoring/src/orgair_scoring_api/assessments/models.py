@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy import CheckConstraint, Float, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from orgair_database import Base, CreatedAt, UUIDPrimaryKey
+
+
+class Assessment(UUIDPrimaryKey, CreatedAt, Base):
+    __tablename__ = "assessments"
+    __table_args__ = (
+        CheckConstraint(
+            "assessment_type IN ('screening', 'due_diligence', 'quarterly', 'exit_prep')",
+            name="assessment_type_known",
+        ),
+        CheckConstraint(
+            "status IN ('draft', 'in_progress', 'submitted', 'approved', 'superseded')",
+            name="status_known",
+        ),
+        CheckConstraint("v_r_score >= 0 AND v_r_score <= 100", name="v_r_score_range"),
+        CheckConstraint(
+            "confidence_lower IS NULL OR confidence_upper IS NULL "
+            "OR confidence_lower <= confidence_upper",
+            name="confidence_ordered",
+        ),
+    )
+
+    company_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("companies.id"), index=True)
+    assessment_type: Mapped[str] = mapped_column(String(20))
+    assessment_date: Mapped[date]
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    primary_assessor: Mapped[str | None] = mapped_column(String(255))
+    secondary_assessor: Mapped[str | None] = mapped_column(String(255))
+    v_r_score: Mapped[float | None] = mapped_column(Float)
+    confidence_lower: Mapped[float | None] = mapped_column(Float)
+    confidence_upper: Mapped[float | None] = mapped_column(Float)

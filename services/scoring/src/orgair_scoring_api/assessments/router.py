@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, status
+
+from orgair_scoring_api.assessments import service
+from orgair_scoring_api.assessments.schemas import AssessmentCreate, AssessmentOut, StatusChange
+from orgair_scoring_api.assessments.status import AssessmentStatus, AssessmentType
+from orgair_scoring_api.dependencies import CacheDep, SessionDep
+from orgair_scoring_api.pagination import Page, PageDep
+
+router = APIRouter(prefix="/assessments", tags=["assessments"])
+
+
+@router.post("", response_model=AssessmentOut, status_code=status.HTTP_201_CREATED)
+def create_assessment(body: AssessmentCreate, session: SessionDep) -> Any:
+    return service.create_assessment(session, body)
+
+
+@router.get("", response_model=Page[AssessmentOut])
+def list_assessments(
+    session: SessionDep,
+    page: PageDep,
+    company_id: uuid.UUID | None = None,
+    status: AssessmentStatus | None = None,
+    assessment_type: AssessmentType | None = None,
+) -> Page[AssessmentOut]:
+    return service.list_assessments(
+        session, company_id=company_id, status=status, assessment_type=assessment_type, page=page
+    )
+
+
+@router.get("/{assessment_id}", response_model=AssessmentOut)
+def get_assessment(assessment_id: uuid.UUID, session: SessionDep, cache: CacheDep) -> Any:
+    return service.get_assessment(session, cache, assessment_id)
+
+
+@router.patch("/{assessment_id}/status", response_model=AssessmentOut)
+def change_status(
+    assessment_id: uuid.UUID, body: StatusChange, session: SessionDep, cache: CacheDep
+) -> Any:
+    return service.change_status(session, cache, assessment_id, body.status)

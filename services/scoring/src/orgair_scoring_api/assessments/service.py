@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from orgair_cache import Cache
+from orgair_observability import BadRequest, NotFound
+from orgair_scoring_api import cache_keys
+from orgair_scoring_api.assessments import repository
+from orgair_scoring_api.assessments.models import Assessment
+from orgair_scoring_api.assessments.schemas import AssessmentCreate, AssessmentOut
+from orgair_scoring_api.assessments.status import AssessmentStatus, AssessmentType, allowed_next
+from orgair_scoring_api.companies import repository as companies
+from orgair_scoring_api.pagination import Page, PageParams
+
+
+def _out(assessment: Assessment) -> dict[str, Any]:
+    return AssessmentOut.model_validate(assessment).model_dump(mode="json")
+
+
+def create_assessment(session: Session, data: AssessmentCreate) -> dict[str, Any]:
+    if companies.get_active(session, data.company_id) is None:
+        raise BadRequest(
+            f"company_id '{data.company_id}' does not exist or was deleted",
+            errors=[{"pointer": "/body/company_id", "detail": "unknown company"}],
+        )
+    assessment = Assessment(**data.model_dump())
+    session.add(assessment)
+    session.commit()
+    return _out(assessment)
+
+
+def get_assessment(session: Session, cache: Cache, assessment_id: uuid.UUID) -> dict[str, Any]:
+    def load() -> dict[str, Any] | None:
+        assessment = repository.get(session, assessment_id)
+        return None if assessment is None else _out(assessment)
+
+    found = cache.get_or_load(
+        cache_keys.assessment(cache, assessment_id), cache_keys.ASSESSMENT_TTL, load
+    )
+    if found is None:
+        raise NotFound("assessment", assessment_id)
+    return found  # type: ignore[no-any-return]
+
+
+def require_assessment(session: Session, assessment_id: uuid.UUID) -> Assessment:
+    assessment = repository.get(session, assessment_id)
+    if assessment is None:
+        raise NotFound("assessment", assessment_id)
+    return assessment
+
+
+def list_assessments(
+    session: Session,
+    *,
+    company_id: uuid.UUID | None,
+    status: AssessmentStatus | None,
+    assessment_type: AssessmentType | None,
+    page: PageParams,
+) -> Page[AssessmentOut]:
+    rows, total = repository.list_filtered(
+        session,
+        company_id=company_id,
+        status=status,
+        assessment_type=assessment_type,
+        offset=page.offset,
+        limit=page.page_size,
+    )
+    return Page[AssessmentOut].build([AssessmentOut.model_validate(r) for r in rows], total, page)
+
+
+def change_status(
+    session: Session, cache: Cache, assessment_id: uuid.UUID, new_status: AssessmentStatus
+) -> dict[str, Any]:
+    assessment = require_assessment(session, assessment_id)
+    current = AssessmentStatus(assessment.status)
+    valid = allowed_next(current)
+    if new_status not in valid:
+        names = ", ".join(status.value for status in valid) or "none (terminal status)"
+        raise BadRequest(
+            f"invalid status transition from '{current}' to '{new_status}'; valid: {names}",
+            current_status=current.value,
+            valid_transitions=[status.value for status in valid],
+        )
+    assessment.status = new_status.value
+    session.commit()
+    cache.invalidate(cache_keys.assessment(cache, assessment_id))
+    return _out(assessment)

@@ -1,0 +1,39 @@
+"""Cache keys and TTLs of the scoring API.
+
+In one place so that writes invalidate exactly what reads fill.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from orgair_cache import Cache
+
+COMPANY_TTL = 300
+ASSESSMENT_TTL = 120
+INDUSTRY_TTL = 3600
+WEIGHTS_TTL = 86400
+
+
+def company(cache: Cache, company_id: uuid.UUID) -> str:
+    return cache.key("company", company_id)
+
+
+def assessment(cache: Cache, assessment_id: uuid.UUID) -> str:
+    return cache.key("assessment", assessment_id)
+
+
+def assessment_scores(cache: Cache, assessment_id: uuid.UUID) -> str:
+    return cache.key("assessment", assessment_id, "dimension_scores")
+
+
+def industry(cache: Cache, industry_id: uuid.UUID) -> str:
+    return cache.key("industry", industry_id)
+
+
+def industry_list(cache: Cache) -> str:
+    return cache.key("industries")
+
+
+def weights(cache: Cache, version: str) -> str:
+    return cache.key("weights", version)

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Float, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from orgair_database import Base, CreatedAt, UUIDPrimaryKey, utcnow
+
+
+class Company(UUIDPrimaryKey, CreatedAt, Base):
+    __tablename__ = "companies"
+    __table_args__ = (
+        CheckConstraint(
+            "position_factor >= -1 AND position_factor <= 1", name="position_factor_range"
+        ),
+    )
+
+    name: Mapped[str] = mapped_column(String(255))
+    ticker: Mapped[str | None] = mapped_column(String(10))
+    industry_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("industries.id"), index=True)
+    position_factor: Mapped[float] = mapped_column(Float, default=0.0)
+    is_deleted: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -1,0 +1,12 @@
+"""Every table of the scoring API, imported in one place so `Base.metadata` is complete
+(Alembic's env and the tests read it from here)."""
+
+from orgair_database import Base
+from orgair_scoring_api.assessments.models import Assessment
+from orgair_scoring_api.companies.models import Company
+from orgair_scoring_api.dimension_scores.models import DimensionScore
+from orgair_scoring_api.industries.models import Industry
+
+metadata = Base.metadata
+
+__all__ = ["Assessment", "Company", "DimensionScore", "Industry", "metadata"]
