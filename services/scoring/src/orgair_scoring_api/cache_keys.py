@@ -5,6 +5,7 @@ In one place so that writes invalidate exactly what reads fill.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 
 from orgair_cache import Cache
@@ -35,5 +36,7 @@ def industry_list(cache: Cache) -> str:
     return cache.key("industries")
 
 
-def weights(cache: Cache, version: str) -> str:
-    return cache.key("weights", version)
+def weights(cache: Cache, version: str, values: dict[str, float]) -> str:
+    # The values are part of the key: a deploy that changes W_* must not read old weights.
+    fingerprint = hashlib.sha256(repr(sorted(values.items())).encode()).hexdigest()[:16]
+    return cache.key("weights", version, fingerprint)

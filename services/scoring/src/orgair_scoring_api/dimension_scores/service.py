@@ -38,9 +38,10 @@ def active_weights(settings: Settings) -> DimensionWeights:
 
 
 def get_weights(cache: Cache, settings: Settings) -> dict[str, Any]:
-    key = cache_keys.weights(cache, settings.PARAM_VERSION)
+    weights = active_weights(settings)
+    key = cache_keys.weights(cache, weights.param_version, dict(weights.weights))
     return cache.get_or_load(  # type: ignore[no-any-return]
-        key, cache_keys.WEIGHTS_TTL, lambda: active_weights(settings).model_dump(mode="json")
+        key, cache_keys.WEIGHTS_TTL, lambda: weights.model_dump(mode="json")
     )
 
 

@@ -1,0 +1,101 @@
+"""Fixtures shared by the whole suite: real servers on loopback and a migrated app."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from fastapi.testclient import TestClient
+
+from orgair_config import Settings
+from orgair_init.migrate import upgrade
+from orgair_init.seed import seed
+from tests.support.servers import RedisServer, running_postgres, running_redis, running_s3
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+TEST_SECRET_KEY = "test-secret-key-0123456789abcdefghijklmnop"
+
+# The tests must never read a developer's .env or inherit their shell's settings.
+for _name in list(os.environ):
+    if _name in Settings.model_fields:
+        del os.environ[_name]
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    with running_redis() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    with running_s3() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    try:
+        context = running_postgres()
+        url = context.__enter__()
+    except RuntimeError as exc:
+        pytest.skip(f"PostgreSQL unavailable: {exc}")
+    try:
+        yield url
+    finally:
+        context.__exit__(None, None, None)
+
+
+@pytest.fixture
+def make_settings(
+    tmp_path: Path, redis_server: RedisServer, s3_endpoint: str
+) -> Callable[..., Settings]:
+    """Settings pointing at the test servers and a fresh SQLite file; overrides win."""
+
+    def build(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "SECRET_KEY": TEST_SECRET_KEY,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'orgair.db'}",
+            "REDIS_URL": redis_server.url_for(0),
+            "CELERY_BROKER_URL": redis_server.url_for(1),
+            "CELERY_RESULT_BACKEND": redis_server.url_for(2),
+            "S3_ENDPOINT_URL": s3_endpoint,
+            "S3_BUCKET": "orgair-test",
+            "PREFLIGHT_TIMEOUT_SECONDS": 2,
+        }
+        values.update(overrides)
+        return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+    return build
+
+
+@pytest.fixture
+def settings(make_settings: Callable[..., Settings]) -> Settings:
+    return make_settings()
+
+
+@pytest.fixture
+def migrated(settings: Settings) -> Settings:
+    upgrade(settings.database_url)
+    seed(settings)
+    return settings
+
+
+@pytest.fixture
+def redis_client(redis_server: RedisServer) -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(redis_server.url_for(0))
+    client.flushdb()
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def client(migrated: Settings, redis_client: redis.Redis) -> Iterator[TestClient]:
+    from orgair_scoring_api.app import create_app
+
+    with TestClient(create_app(migrated), raise_server_exceptions=False) as test_client:
+        yield test_client
