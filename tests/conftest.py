@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from orgair_config import Settings
 from orgair_init.migrate import upgrade
 from orgair_init.seed import seed
+from orgair_objectstore import ObjectStore
 from tests.support.servers import RedisServer, running_postgres, running_redis, running_s3
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -80,8 +81,10 @@ def settings(make_settings: Callable[..., Settings]) -> Settings:
 
 @pytest.fixture
 def migrated(settings: Settings) -> Settings:
+    """What the init job leaves behind: schema at head, reference data, the bucket."""
     upgrade(settings.database_url)
     seed(settings)
+    ObjectStore.from_settings(settings).check_bucket(create_if_missing=True)
     return settings
 
 

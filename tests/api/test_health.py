@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+
+from orgair_config import Settings
+from orgair_scoring_api.app import create_app
+from tests.support.servers import free_port
+
+
+def test_probes_when_everything_is_up(client: TestClient) -> None:
+    assert client.get("/livez").json() == {"status": "alive"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert {name: c["status"] for name, c in ready.json()["checks"].items()} == {
+        "database": "healthy", "redis": "healthy", "s3": "healthy",
+    }  # fmt: skip
+    health = client.get("/health")
+    assert health.status_code == 200
+    body = health.json()
+    assert body["status"] == "healthy"
+    assert body["version"] == "4.0.0"
+    assert set(body["dependencies"]) == {"database", "redis", "s3"}
+    assert "timestamp" in body
+
+
+def test_database_down_makes_it_unready_without_leaking_credentials(
+    make_settings: Callable[..., Settings],
+) -> None:
+    password = "pg-password-do-not-leak"
+    settings = make_settings(
+        DATABASE_URL=f"postgresql+psycopg://orgair:{password}@127.0.0.1:{free_port()}/orgair",
+        AWS_SECRET_ACCESS_KEY="aws-secret-do-not-leak",
+    )
+    with TestClient(create_app(settings)) as client:
+        ready = client.get("/readyz")
+        health = client.get("/health")
+    assert ready.status_code == 503
+    assert ready.json()["status"] == "not_ready"
+    assert ready.json()["checks"]["database"]["status"] == "unhealthy"
+    assert "reason" in ready.json()["checks"]["database"]
+    assert health.status_code == 503
+    assert health.json()["dependencies"]["database"].startswith("unhealthy")
+    for text in (ready.text, health.text):
+        assert password not in text
+        assert "aws-secret-do-not-leak" not in text
+
+
+def test_s3_bucket_missing_is_reported(make_settings: Callable[..., Settings]) -> None:
+    settings = make_settings(S3_BUCKET="no-such-bucket-here")
+    with TestClient(create_app(settings)) as client:
+        health = client.get("/health").json()
+    assert health["dependencies"]["s3"].startswith("unhealthy")
+
+
+def test_docs_only_in_debug(make_settings: Callable[..., Settings]) -> None:
+    with TestClient(create_app(make_settings())) as client:
+        assert client.get("/docs").status_code == 404
+        assert client.get("/openapi.json").status_code == 404
+    with TestClient(create_app(make_settings(DEBUG=True))) as client:
+        assert client.get("/docs").status_code == 200
+        assert client.get("/openapi.json").status_code == 200
