@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from alembic import context
+from alembic.ddl.impl import DefaultImpl
 from sqlalchemy import engine_from_config, pool
 from sqlalchemy.engine import make_url
 
@@ -20,6 +21,14 @@ from orgair_scoring_api.models import metadata
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 config = context.config
+
+
+class SnowflakeImpl(DefaultImpl):
+    """Alembic has no built-in Snowflake support; defining the impl registers it
+    (the approach snowflake-sqlalchemy documents). Snowflake DDL is not transactional."""
+
+    __dialect__ = "snowflake"
+    transactional_ddl = False
 
 
 def _url() -> str:
