@@ -15,6 +15,7 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -32,7 +33,7 @@ SECRET_NAME = re.compile(r"(SECRET|PASSWORD|TOKEN|API_KEY|ACCESS_KEY|PRIVATE_KEY
 INTERPOLATION = re.compile(
     r"^\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?+])(?P<arg>[^}]*))?\}$"
 )
-LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})  # noqa: S104
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
 
 
 # --------------------------------------------------------------------- helpers
@@ -99,6 +100,7 @@ class Member:
     modules: tuple[str, ...]  # import packages the wheel ships
 
 
+@cache
 def workspace_members(root: Path = REPO_ROOT) -> dict[str, Member]:
     """Every uv workspace member (from the root pyproject's member globs)."""
     root_cfg = tomllib.loads((root / "pyproject.toml").read_text())
@@ -118,6 +120,7 @@ def workspace_members(root: Path = REPO_ROOT) -> dict[str, Member]:
     return members
 
 
+@cache
 def lock_packages(root: Path = REPO_ROOT) -> dict[str, dict[str, Any]]:
     lock = tomllib.loads((root / "uv.lock").read_text())
     return {pkg["name"]: pkg for pkg in lock["package"]}
@@ -279,10 +282,14 @@ def dockerfile_problems(text: str, root: Path = REPO_ROOT) -> list[str]:
 
     final = dockerfile.final
     if not re.fullmatch(r"python:3\.11(\.\d+)?-slim-bookworm", final.base):
-        problems.append(f"runtime base is {final.base!r}, want a pinned python:3.11-slim-bookworm tag")
+        problems.append(
+            f"runtime base is {final.base!r}, want a pinned python:3.11-slim-bookworm tag"
+        )
     uv_image = next((s.base for s in dockerfile.stages if "astral-sh/uv" in s.base), None)
     if uv_image is None or parse_version(image_tag(uv_image) or "") is None:
-        problems.append(f"uv must come from a pinned ghcr.io/astral-sh/uv:X.Y.Z image, got {uv_image!r}")
+        problems.append(
+            f"uv must come from a pinned ghcr.io/astral-sh/uv:X.Y.Z image, got {uv_image!r}"
+        )
 
     builder = dockerfile.stage("builder") or final
     syncs = uv_syncs(builder)
@@ -322,7 +329,9 @@ def dockerfile_problems(text: str, root: Path = REPO_ROOT) -> list[str]:
             copied_second.extend(sources)
     for source in copied_first:
         if Path(source).name not in {"pyproject.toml", "uv.lock"}:
-            problems.append(f"dependency layer copies {source!r}: only pyproject.toml/uv.lock belong there")
+            problems.append(
+                f"dependency layer copies {source!r}: only pyproject.toml/uv.lock belong there"
+            )
     if "uv.lock" not in copied_first:
         problems.append("dependency layer does not copy uv.lock")
     if "pyproject.toml" not in copied_first:
@@ -330,7 +339,9 @@ def dockerfile_problems(text: str, root: Path = REPO_ROOT) -> list[str]:
     for member in workspace_members(root).values():
         wanted = f"{member.path}/pyproject.toml"
         if wanted not in copied_first:
-            problems.append(f"dependency layer does not copy {wanted} (uv reads the whole workspace)")
+            problems.append(
+                f"dependency layer does not copy {wanted} (uv reads the whole workspace)"
+            )
 
     # Layer 2 must bring the source of every workspace package the service imports.
     members = workspace_members(root)
@@ -411,21 +422,27 @@ def compose_problems(doc: Mapping[str, Any], root: Path = REPO_ROOT) -> list[str
         if scoring_deps.get(infra) != "service_healthy":
             problems.append(f"scoring must depend on {infra} with condition service_healthy")
     if not is_one_shot(svcs["init"]):
-        problems.append("init is one-shot: restart must be \"no\"")
+        problems.append('init is one-shot: restart must be "no"')
 
     for name, svc in svcs.items():
         for dep, condition in depends_on(svc).items():
             if dep not in svcs:
                 problems.append(f"{name} depends on unknown service {dep!r}")
             elif condition == "service_healthy" and not _has_healthcheck(svcs[dep]):
-                problems.append(f"{name} waits for {dep} to be healthy, but {dep} has no healthcheck")
+                problems.append(
+                    f"{name} waits for {dep} to be healthy, but {dep} has no healthcheck"
+                )
             elif condition == "service_completed_successfully" and not is_one_shot(svcs[dep]):
                 problems.append(f"{name} waits for {dep} to complete, but {dep} is restarted")
 
         # Every long-running service proves it is alive.
         if not is_one_shot(svc) and not _has_healthcheck(svc):
             problems.append(f"long-running service {name} has no healthcheck")
-        if not is_one_shot(svc) and svc.get("restart") not in {"unless-stopped", "always", "on-failure"}:
+        if not is_one_shot(svc) and svc.get("restart") not in {
+            "unless-stopped",
+            "always",
+            "on-failure",
+        }:
             problems.append(f"{name} has restart {svc.get('restart')!r}")
 
         # Only the gateway publishes a port.
@@ -469,7 +486,9 @@ def _secret_problems(name: str, svc: Mapping[str, Any]) -> list[str]:
             continue
         match = INTERPOLATION.match(value)
         if match is None:
-            problems.append(f"{name}: {key} has a literal value; interpolate it from the environment")
+            problems.append(
+                f"{name}: {key} has a literal value; interpolate it from the environment"
+            )
             continue
         default = match.group("arg") if match.group("op") in {"-", ":-"} else None
         if default and default not in EXAMPLE_CREDENTIALS:
@@ -566,7 +585,7 @@ def _redis_problems(svc: Mapping[str, Any]) -> list[str]:
 def _scoring_problems(svc: Mapping[str, Any]) -> list[str]:
     problems = []
     env = environment(svc)
-    if env.get("SCORING_HOST") != "0.0.0.0":  # noqa: S104
+    if env.get("SCORING_HOST") != "0.0.0.0":
         problems.append("scoring must listen on SCORING_HOST=0.0.0.0 inside its container")
     port = env.get("SCORING_PORT", "8001")
     test = " ".join(command_argv((svc.get("healthcheck") or {}).get("test")))
@@ -606,7 +625,9 @@ def _command_problems(svcs: Mapping[str, Mapping[str, Any]], root: Path) -> list
             )
         image_cmd = dockerfile_cmd(dockerfile)
         if svc.get("command") and image_cmd and image_cmd != argv:
-            problems.append(f"{name}: compose command {argv} differs from the image CMD {image_cmd}")
+            problems.append(
+                f"{name}: compose command {argv} differs from the image CMD {image_cmd}"
+            )
     return problems
 
 
@@ -620,7 +641,9 @@ def collector_problems(config: Mapping[str, Any]) -> list[str]:
     for protocol, port in (("grpc", 4317), ("http", 4318)):
         endpoint = (protocols.get(protocol) or {}).get("endpoint")
         if endpoint != f"0.0.0.0:{port}":
-            problems.append(f"otlp {protocol} receiver endpoint is {endpoint!r}, want 0.0.0.0:{port}")
+            problems.append(
+                f"otlp {protocol} receiver endpoint is {endpoint!r}, want 0.0.0.0:{port}"
+            )
 
     extensions = config.get("extensions") or {}
     service = config.get("service") or {}
@@ -652,7 +675,9 @@ def collector_problems(config: Mapping[str, Any]) -> list[str]:
         for kind in ("receivers", "processors", "exporters"):
             for component in pipeline.get(kind) or []:
                 if component not in defined[kind]:
-                    problems.append(f"pipeline {pipeline_name} uses undefined {kind[:-1]} {component!r}")
+                    problems.append(
+                        f"pipeline {pipeline_name} uses undefined {kind[:-1]} {component!r}"
+                    )
     for exporter_name, exporter in (config.get("exporters") or {}).items():
         if "batch" not in ((exporter or {}).get("sending_queue") or {}):
             problems.append(f"exporter {exporter_name} does not batch (sending_queue.batch)")

@@ -15,8 +15,10 @@ COMPOSE_FILE = REPO_ROOT / "compose.yaml"
 COLLECTOR_CONFIG = REPO_ROOT / "infra" / "otel-collector.yaml"
 
 
-def load_yaml(path: Path) -> Any:
-    return yaml.safe_load(path.read_text())
+def load_yaml(path: Path) -> dict[str, Any]:
+    loaded = yaml.safe_load(path.read_text())
+    assert isinstance(loaded, dict), f"{path} is not a YAML mapping"
+    return loaded
 
 
 @pytest.fixture(scope="session")

@@ -59,7 +59,9 @@ def test_compose_validates_against_the_compose_spec_offline() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_schema_check_rejects_an_invalid_compose_file(tmp_path: Path, compose_doc: dict) -> None:
+def test_schema_check_rejects_an_invalid_compose_file(
+    tmp_path: Path, compose_doc: dict[str, Any]
+) -> None:
     compose_doc["services"]["scoring"]["depends_on"]["init"]["condition"] = "service_finished"
     compose_doc["services"]["scoring"]["not_a_compose_key"] = True
     bad = tmp_path / "compose.yaml"
@@ -72,15 +74,16 @@ def test_schema_check_rejects_an_invalid_compose_file(tmp_path: Path, compose_do
 # --------------------------------------------------------------- the structure
 
 
-def test_compose_structure_has_no_problems(compose_doc: dict) -> None:
+def test_compose_structure_has_no_problems(compose_doc: dict[str, Any]) -> None:
     assert compose_problems(compose_doc) == []
 
 
-def _svc(doc: dict, name: str) -> dict:
-    return doc["services"][name]
+def _svc(doc: dict[str, Any], name: str) -> dict[str, Any]:
+    service: dict[str, Any] = doc["services"][name]
+    return service
 
 
-Mutation = Callable[[dict], Any]
+Mutation = Callable[[dict[str, Any]], Any]
 
 MUTATIONS: dict[str, tuple[Mutation, str]] = {
     "init does not wait for redis health": (
@@ -180,24 +183,26 @@ MUTATIONS: dict[str, tuple[Mutation, str]] = {
         "bind mount source ./infra/nope.sh does not exist",
     ),
     "waits for health of a service without healthcheck": (
-        lambda d: _svc(d, "scoring")["depends_on"].update(
-            {"otel-collector": {"condition": "service_healthy"}}
-        )
-        or _svc(d, "otel-collector").pop("healthcheck"),
+        lambda d: (
+            _svc(d, "scoring")["depends_on"].update(
+                {"otel-collector": {"condition": "service_healthy"}}
+            )
+            or _svc(d, "otel-collector").pop("healthcheck")
+        ),
         "otel-collector has no healthcheck",
     ),
 }
 
 
 @pytest.mark.parametrize("case", sorted(MUTATIONS), ids=str)
-def test_structural_checks_catch(case: str, compose_doc: dict) -> None:
+def test_structural_checks_catch(case: str, compose_doc: dict[str, Any]) -> None:
     mutate, expected = MUTATIONS[case]
     mutate(compose_doc)
     problems = compose_problems(compose_doc)
     assert any(expected in problem for problem in problems), problems
 
 
-def _public_service(doc: dict, name: str) -> None:
+def _public_service(doc: dict[str, Any], name: str) -> None:
     doc["services"][name] = {
         "image": "nginx:1.27.3-alpine",
         "ports": ["8000:8000"],
@@ -207,7 +212,7 @@ def _public_service(doc: dict, name: str) -> None:
     }
 
 
-def test_only_the_gateway_may_publish_a_port(compose_doc: dict) -> None:
+def test_only_the_gateway_may_publish_a_port(compose_doc: dict[str, Any]) -> None:
     _public_service(compose_doc, "gateway")
     assert compose_problems(compose_doc) == []
 
@@ -219,7 +224,7 @@ def test_only_the_gateway_may_publish_a_port(compose_doc: dict) -> None:
 # ------------------------------------------------------------- shared settings
 
 
-def test_orgair_services_share_one_environment(compose_doc: dict) -> None:
+def test_orgair_services_share_one_environment(compose_doc: dict[str, Any]) -> None:
     anchor = compose_doc["x-orgair-env"]
     for name in APP_SERVICES:
         env = environment(_svc(compose_doc, name))
@@ -230,7 +235,7 @@ def test_orgair_services_share_one_environment(compose_doc: dict) -> None:
         assert {"path": ".env", "required": False} in env_files
 
 
-def test_infrastructure_addresses_name_compose_services(compose_doc: dict) -> None:
+def test_infrastructure_addresses_name_compose_services(compose_doc: dict[str, Any]) -> None:
     env = compose_doc["x-orgair-env"]
     assert env["REDIS_URL"].startswith("redis://redis:6379/")
     assert env["CELERY_BROKER_URL"].startswith("redis://redis:6379/")
@@ -240,7 +245,9 @@ def test_infrastructure_addresses_name_compose_services(compose_doc: dict) -> No
     assert env["SECRET_KEY"].startswith("${SECRET_KEY:?")
 
 
-def test_sqlite_file_lives_on_a_volume_shared_by_init_and_scoring(compose_doc: dict) -> None:
+def test_sqlite_file_lives_on_a_volume_shared_by_init_and_scoring(
+    compose_doc: dict[str, Any],
+) -> None:
     url = compose_doc["x-orgair-env"]["DATABASE_URL"]
     assert url.startswith("sqlite:////"), "an absolute path inside the container"
     db_dir = str(Path(url.removeprefix("sqlite:///")).parent)
@@ -255,7 +262,7 @@ def test_sqlite_file_lives_on_a_volume_shared_by_init_and_scoring(compose_doc: d
     assert next(iter(mounts.values())) in compose_doc["volumes"]
 
 
-def test_app_images_create_the_data_directory_for_their_user(compose_doc: dict) -> None:
+def test_app_images_create_the_data_directory_for_their_user(compose_doc: dict[str, Any]) -> None:
     # An empty named volume copies ownership from the image's mount point, so the
     # non-root user can only write the SQLite file if the image made /data its own.
     for name in APP_SERVICES:
@@ -267,7 +274,9 @@ def test_app_images_create_the_data_directory_for_their_user(compose_doc: dict) 
         assert f"install -d -o {uid}" in text and "/data" in text, name
 
 
-def test_collector_is_started_before_the_services_but_never_gates_them(compose_doc: dict) -> None:
+def test_collector_is_started_before_the_services_but_never_gates_them(
+    compose_doc: dict[str, Any],
+) -> None:
     for name in APP_SERVICES:
         assert depends_on(_svc(compose_doc, name)).get("otel-collector") == "service_started"
 
@@ -276,7 +285,9 @@ def test_collector_is_started_before_the_services_but_never_gates_them(compose_d
 
 
 @pytest.mark.parametrize("name", APP_SERVICES)
-def test_command_module_exists_in_the_installed_package(name: str, compose_doc: dict) -> None:
+def test_command_module_exists_in_the_installed_package(
+    name: str, compose_doc: dict[str, Any]
+) -> None:
     command = _svc(compose_doc, name)["command"]
     assert command[:2] == ["python", "-m"]
     module = command[2]
@@ -290,7 +301,7 @@ def test_command_module_exists_in_the_installed_package(name: str, compose_doc: 
     assert main.is_file()
 
 
-def test_every_app_service_is_built_from_its_own_dockerfile(compose_doc: dict) -> None:
+def test_every_app_service_is_built_from_its_own_dockerfile(compose_doc: dict[str, Any]) -> None:
     for name, svc in services(compose_doc).items():
         build = svc.get("build")
         if not isinstance(build, dict) or build.get("context") != ".":

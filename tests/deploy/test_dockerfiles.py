@@ -107,7 +107,11 @@ TEXT_MUTATIONS: dict[str, tuple[str, str, str]] = {
     ),
     "unpinned uv": ("ghcr.io/astral-sh/uv:0.13.9", "ghcr.io/astral-sh/uv:latest", "pinned"),
     "venv not on PATH": ("PATH=/app/.venv/bin:$PATH", "PATH=$PATH", "PATH"),
-    "bytecode not compiled": ("UV_COMPILE_BYTECODE=1", "UV_COMPILE_BYTECODE=0", "UV_COMPILE_BYTECODE=1"),
+    "bytecode not compiled": (
+        "UV_COMPILE_BYTECODE=1",
+        "UV_COMPILE_BYTECODE=0",
+        "UV_COMPILE_BYTECODE=1",
+    ),
     "only one uv sync": (
         "RUN --mount=type=cache,target=/root/.cache/uv \\\n"
         "    uv sync --frozen --no-dev --no-install-workspace --package orgair-scoring-api\n",

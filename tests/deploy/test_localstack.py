@@ -105,7 +105,9 @@ def run_hook(bin_dir: Path, **env: str) -> tuple[subprocess.CompletedProcess[str
 
 
 def test_hook_creates_the_bucket(fake_awslocal: Path) -> None:
-    result, calls = run_hook(fake_awslocal, S3_BUCKET="orgair-reports", AWS_DEFAULT_REGION="us-east-1")
+    result, calls = run_hook(
+        fake_awslocal, S3_BUCKET="orgair-reports", AWS_DEFAULT_REGION="us-east-1"
+    )
     assert result.returncode == 0, result.stderr
     assert calls == [
         "s3api head-bucket --bucket orgair-reports",
@@ -136,7 +138,7 @@ def test_hook_fails_without_s3_bucket(fake_awslocal: Path) -> None:
     assert calls == []
 
 
-def test_compose_gives_localstack_the_hook_and_the_bucket_name(compose_doc: dict) -> None:
+def test_compose_gives_localstack_the_hook_and_the_bucket_name(compose_doc: dict[str, Any]) -> None:
     svc = compose_doc["services"]["localstack"]
     mounts = {v.split(":")[1]: v.split(":")[0] for v in svc["volumes"]}
     assert mounts["/etc/localstack/init/ready.d"] == "./infra/localstack/ready.d"
@@ -163,7 +165,10 @@ class FakeLocalStack:
     """Answers the two endpoints the healthcheck reads, with settable bodies."""
 
     def __init__(self) -> None:
-        self.health: Any = {"services": {"s3": "running", "sqs": "disabled"}, "edition": "community"}
+        self.health: Any = {
+            "services": {"s3": "running", "sqs": "disabled"},
+            "edition": "community",
+        }
         self.ready: Any = {
             "completed": True,
             "scripts": [{"stage": "READY", "name": "10-create-bucket.sh", "state": "SUCCESSFUL"}],
@@ -171,7 +176,7 @@ class FakeLocalStack:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 body = {"/_localstack/health": fake.health, "/_localstack/init/ready": fake.ready}
                 if self.path not in body:
                     self.send_error(404)
@@ -190,7 +195,9 @@ class FakeLocalStack:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def __enter__(self) -> FakeLocalStack:
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
         return self
 
     def __exit__(self, *exc: object) -> None:

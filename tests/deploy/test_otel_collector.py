@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from .checks import REPO_ROOT, collector_problems, parse_dockerfile, parse_version, image_tag
+from .checks import REPO_ROOT, collector_problems, image_tag, parse_dockerfile, parse_version
 
 
 def test_collector_config_has_no_problems(collector_config: dict[str, Any]) -> None:
@@ -29,10 +30,13 @@ def test_commented_backend_exporters_are_documented() -> None:
 
 
 def _pipeline(config: dict[str, Any], name: str) -> dict[str, Any]:
-    return config["service"]["pipelines"][name]
+    pipeline: dict[str, Any] = config["service"]["pipelines"][name]
+    return pipeline
 
 
-MUTATIONS = {
+Mutation = Callable[[dict[str, Any]], Any]
+
+MUTATIONS: dict[str, tuple[Mutation, str]] = {
     "grpc receiver on loopback": (
         lambda c: c["receivers"]["otlp"]["protocols"]["grpc"].update(endpoint="127.0.0.1:4317"),
         "otlp grpc receiver endpoint",
@@ -42,8 +46,10 @@ MUTATIONS = {
         "otlp http receiver endpoint",
     ),
     "memory_limiter not first": (
-        lambda c: c["processors"].update(attributes={"actions": []})
-        or _pipeline(c, "traces").update(processors=["attributes", "memory_limiter"]),
+        lambda c: (
+            c["processors"].update(attributes={"actions": []})
+            or _pipeline(c, "traces").update(processors=["attributes", "memory_limiter"])
+        ),
         "pipeline traces: memory_limiter must be the first processor",
     ),
     "memory_limiter missing from a pipeline": (
@@ -77,7 +83,9 @@ def test_collector_checks_catch(case: str, collector_config: dict[str, Any]) -> 
     assert any(expected in problem for problem in problems), problems
 
 
-def test_compose_runs_the_pinned_contrib_collector_with_this_config(compose_doc: dict) -> None:
+def test_compose_runs_the_pinned_contrib_collector_with_this_config(
+    compose_doc: dict[str, Any],
+) -> None:
     svc = compose_doc["services"]["otel-collector"]
     dockerfile = REPO_ROOT / svc["build"]["context"] / svc["build"]["dockerfile"]
     parsed = parse_dockerfile(dockerfile.read_text())
@@ -93,7 +101,7 @@ def test_compose_runs_the_pinned_contrib_collector_with_this_config(compose_doc:
 
 
 def test_collector_healthcheck_probes_the_health_check_extension(
-    compose_doc: dict, collector_config: dict[str, Any]
+    compose_doc: dict[str, Any], collector_config: dict[str, Any]
 ) -> None:
     port = collector_config["extensions"]["health_check"]["endpoint"].rsplit(":", 1)[1]
     test = compose_doc["services"]["otel-collector"]["healthcheck"]["test"]
