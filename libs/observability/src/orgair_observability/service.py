@@ -1,0 +1,71 @@
+"""`setup_service`: the observability wiring every FastAPI service does at start-up."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from urllib.parse import unquote, urlsplit
+
+from fastapi import FastAPI
+from pydantic import SecretStr
+
+from orgair_config import Settings
+from orgair_observability.correlation import CorrelationIdMiddleware
+from orgair_observability.logging import configure_logging
+from orgair_observability.problems import install_problem_handlers
+from orgair_observability.redaction import register_secret_values
+from orgair_observability.tracing import configure_tracing
+
+__all__ = ["secret_values", "setup_service"]
+
+
+def _url_password(value: str) -> str | None:
+    try:
+        password = urlsplit(value).password
+    except ValueError:  # not a URL (an unbalanced "[" for instance)
+        return None
+    return unquote(password) if password else None
+
+
+def secret_values(settings: Settings) -> Iterator[str]:
+    """Every secret in `settings`: each `SecretStr` value, and the password of any
+    URL-valued setting (``REDIS_URL=redis://:pw@host`` is a plain string)."""
+    for name in type(settings).model_fields:
+        value = getattr(settings, name)
+        if isinstance(value, SecretStr):
+            plain = value.get_secret_value()
+            yield plain
+        elif isinstance(value, str):
+            plain = value
+        else:
+            continue
+        password = _url_password(plain)
+        if password:
+            yield password
+
+
+def _is_correlation_middleware(middleware_class: object) -> bool:
+    return middleware_class is CorrelationIdMiddleware
+
+
+def setup_service(app: FastAPI, settings: Settings, *, service: str) -> None:
+    """Logging, secret scrubbing, tracing, problem details and correlation ids for `app`.
+
+    Call it after the service's own ``add_middleware`` calls: Starlette wraps
+    later-added middleware around earlier ones, and the correlation middleware
+    must be the outermost so that every response carries ``X-Correlation-ID``.
+    """
+    configure_logging(service=service, level=settings.LOG_LEVEL, fmt=settings.LOG_FORMAT)
+    register_secret_values(secret_values(settings))
+    configure_tracing(
+        service=f"{settings.OTEL_SERVICE_NAME}-{service}",
+        version=settings.APP_VERSION,
+        environment=settings.APP_ENV,
+        otlp_endpoint=settings.OTEL_EXPORTER_OTLP_ENDPOINT,
+    )
+    install_problem_handlers(app, debug=settings.DEBUG)
+    # Calling setup twice must not stack a second copy; adding it again last
+    # keeps it outermost.
+    app.user_middleware[:] = [
+        entry for entry in app.user_middleware if not _is_correlation_middleware(entry.cls)
+    ]
+    app.add_middleware(CorrelationIdMiddleware)
