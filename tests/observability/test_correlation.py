@@ -7,7 +7,9 @@ from typing import Any
 
 import httpx
 import pytest
+import structlog
 from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 from starlette.types import Message, Receive, Scope, Send
 
 from orgair_observability import (
@@ -119,8 +121,6 @@ async def test_id_does_not_leak_into_the_next_request(
 
 
 async def test_existing_context_is_restored_after_the_request(make_client: MakeClient) -> None:
-    import structlog
-
     structlog.contextvars.bind_contextvars(correlation_id="outer-context-id")
     try:
         client = make_client(build_app())
@@ -133,7 +133,9 @@ async def test_existing_context_is_restored_after_the_request(make_client: MakeC
 
 async def test_access_log_line(make_client: MakeClient, log_lines: LogLines) -> None:
     client = make_client(build_app())
-    await client.get("/whoami?api_key=should-not-be-logged", headers={CORRELATION_HEADER: "access-log-1"})
+    await client.get(
+        "/whoami?api_key=should-not-be-logged", headers={CORRELATION_HEADER: "access-log-1"}
+    )
     await client.post("/nowhere", headers={CORRELATION_HEADER: "access-log-2"})
 
     access = [line for line in log_lines() if line["event"] == "request_completed"]
@@ -142,7 +144,9 @@ async def test_access_log_line(make_client: MakeClient, log_lines: LogLines) -> 
         ("POST", "/nowhere", 404),
     ]
     assert [line["correlation_id"] for line in access] == ["access-log-1", "access-log-2"]
-    assert all(isinstance(line["duration_ms"], float) and line["duration_ms"] >= 0 for line in access)
+    assert all(
+        isinstance(line["duration_ms"], float) and line["duration_ms"] >= 0 for line in access
+    )
     assert "should-not-be-logged" not in str(log_lines())
 
 
@@ -151,8 +155,6 @@ async def test_header_set_by_the_app_is_replaced_not_duplicated(make_client: Mak
 
     @app.get("/")
     async def root() -> Any:
-        from fastapi.responses import JSONResponse
-
         return JSONResponse({}, headers={CORRELATION_HEADER: "inner-value-123"})
 
     app.add_middleware(CorrelationIdMiddleware)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -240,9 +241,7 @@ async def test_missing_body_points_at_body(make_client: MakeClient) -> None:
 
 
 async def test_validation_error_never_echoes_the_input(make_client: MakeClient) -> None:
-    response = await make_client(build_app()).post(
-        "/credentials", json={"api_key": SECRET_INPUT}
-    )
+    response = await make_client(build_app()).post("/credentials", json={"api_key": SECRET_INPUT})
 
     body = assert_problem(response, 422, "validation-error")
     assert body["errors"][0]["pointer"] == "/body/api_key"
@@ -268,7 +267,7 @@ def test_problem_response_without_a_request() -> None:
 
     assert response.status_code == 503
     assert response.media_type == PROBLEM_JSON
-    body = json.loads(response.body)
+    body = json.loads(bytes(response.body))
     assert body == {
         "type": PROBLEM_TYPE_BASE + "service-unavailable",
         "title": "Service Unavailable",
@@ -290,3 +289,28 @@ def test_problem_error_type_defaults_from_status_and_can_be_overridden() -> None
     custom = ProblemError(400, "Invalid Transition", type_=PROBLEM_TYPE_BASE + "invalid-transition")
     assert custom.type == PROBLEM_TYPE_BASE + "invalid-transition"
     assert str(NotFound("assessment", 12)) == "assessment '12' not found"
+
+
+async def test_servers_second_report_of_a_logged_exception_is_dropped(
+    log_lines: LogLines,
+) -> None:
+    # Starlette re-raises after the 500 handler so the server can log it; the
+    # handler has already logged it with the correlation id, so that copy is dropped.
+    transport = httpx.ASGITransport(
+        app=build_app()
+    )  # raise_app_exceptions=True, as a server sees it
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        with pytest.raises(RuntimeError) as raised:
+            await client.get("/crash")
+    logging.getLogger("uvicorn.error").error("Exception in ASGI application", exc_info=raised.value)
+    try:
+        raise ValueError("never logged before")
+    except ValueError as fresh:
+        logging.getLogger("uvicorn.error").error("Exception in ASGI application", exc_info=fresh)
+
+    stacks = [line for line in log_lines() if "exception" in line]
+    assert [line["event"] for line in stacks] == [
+        "unhandled_exception",
+        "Exception in ASGI application",
+    ]
+    assert "never logged before" in stacks[1]["exception"]
