@@ -174,6 +174,13 @@ class Settings(ScoringSettings):
     # Preflight: how long init waits for each dependency to come up
     PREFLIGHT_TIMEOUT_SECONDS: float = Field(default=30.0, gt=0, le=600)
 
+    @field_validator("SECRET_KEY")
+    @classmethod
+    def _secret_key_present(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().strip():
+            raise ValueError("must not be empty (make dev writes a random one into .env)")
+        return value
+
     @field_validator("OPENAI_API_KEY")
     @classmethod
     def _openai_key_format(cls, value: SecretStr | None) -> SecretStr | None:

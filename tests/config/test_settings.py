@@ -1,0 +1,194 @@
+"""Every settings rule rejects its bad case, accepts its good one, and never shows a secret."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from orgair_config import Settings, describe_validation_error
+
+GOOD_PRODUCTION: dict[str, Any] = {
+    "APP_ENV": "production",
+    "SECRET_KEY": "p" * 40,
+    "OPENAI_API_KEY": "sk-live-abcdef",
+    "DATABASE_URL": "postgresql+psycopg://orgair:pw@db.internal:5432/orgair",
+    "S3_ENDPOINT_URL": "",
+    "AWS_ACCESS_KEY_ID": "AKIAREALKEY12345",
+    "AWS_SECRET_ACCESS_KEY": "real-secret-access-key-value",
+}
+
+
+def build(**values: Any) -> Settings:
+    values.setdefault("SECRET_KEY", "dev-secret")
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def problems(**values: Any) -> list[str]:
+    with pytest.raises(ValidationError) as caught:
+        build(**values)
+    return describe_validation_error(caught.value)
+
+
+def test_defaults_match_the_lab_settings() -> None:
+    settings = build()
+    assert settings.APP_NAME == "PE Org-AI-R Platform"
+    assert settings.APP_VERSION == "4.0.0"
+    assert settings.APP_ENV == "development"
+    assert settings.RATE_LIMIT_PER_MINUTE == 60
+    assert settings.PARAM_VERSION == "v2.0"
+    assert (settings.ALPHA_VR_WEIGHT, settings.BETA_SYNERGY_WEIGHT) == (0.60, 0.12)
+    assert (settings.LAMBDA_PENALTY, settings.DELTA_POSITION) == (0.25, 0.15)
+    assert settings.HITL_SCORE_CHANGE_THRESHOLD == 15.0
+    assert settings.CACHE_TTL_SECTORS == 86400 and settings.CACHE_TTL_SCORES == 3600
+    assert settings.database_url == "sqlite:///var/orgair.db"
+    assert sum(settings.dimension_weights.values()) == pytest.approx(1.0)
+
+
+def test_secret_key_is_required_and_not_empty() -> None:
+    with pytest.raises(ValidationError) as caught:
+        Settings(_env_file=None)  # type: ignore[call-arg]
+    assert describe_validation_error(caught.value)[0].startswith("SECRET_KEY:")
+    assert problems(SECRET_KEY="  ")[0].startswith("SECRET_KEY:")
+
+
+def test_openai_key_must_start_with_sk() -> None:
+    [line] = problems(OPENAI_API_KEY="pk-wrong-prefix")
+    assert line.startswith("OPENAI_API_KEY:") and "sk-" in line
+    assert "pk-wrong-prefix" not in line
+    assert build(OPENAI_API_KEY="sk-good").OPENAI_API_KEY is not None
+    assert build(OPENAI_API_KEY="").OPENAI_API_KEY is None  # empty line in .env = unset
+
+
+@pytest.mark.parametrize(
+    ("field", "bad", "good"),
+    [
+        ("RATE_LIMIT_PER_MINUTE", 0, 1000),
+        ("RATE_LIMIT_PER_MINUTE", 1001, 1),
+        ("ALPHA_VR_WEIGHT", 0.54, 0.70),
+        ("BETA_SYNERGY_WEIGHT", 0.21, 0.08),
+        ("LAMBDA_PENALTY", 0.51, 0.0),
+        ("DELTA_POSITION", 0.09, 0.20),
+        ("HITL_SCORE_CHANGE_THRESHOLD", 31, 5),
+        ("HITL_EBITDA_PROJECTION_THRESHOLD", 4, 25),
+        ("COST_ALERT_THRESHOLD_PCT", 1.1, 1.0),
+        ("DAILY_COST_BUDGET_USD", -1, 0),
+        ("LOG_LEVEL", "TRACE", "DEBUG"),
+        ("LOG_FORMAT", "xml", "console"),
+        ("APP_ENV", "prod", "staging"),
+        ("PARAM_VERSION", "v3.0", "v1.0"),
+    ],
+)
+def test_bounds(field: str, bad: object, good: object) -> None:
+    lines = problems(**{field: bad})
+    assert lines[0].startswith(f"{field}:"), lines
+    assert getattr(build(**{field: good}), field) == good
+
+
+def test_weights_must_sum_to_one() -> None:
+    [line] = problems(W_CULTURE=0.2)
+    assert "W_*" in line and "1.1000" in line
+    # Within the ±0.001 tolerance is accepted.
+    assert build(W_CULTURE=0.1009).W_CULTURE == 0.1009
+    rebalanced = build(W_DATA_INFRA=0.28, W_CULTURE=0.0)
+    assert rebalanced.dimension_weights["data_infrastructure"] == 0.28
+
+
+def test_production_rules_each_named() -> None:
+    lines = problems(
+        APP_ENV="production", DEBUG=True, SECRET_KEY="short", OPENAI_API_KEY=None
+    )
+    joined = "\n".join(lines)
+    for variable in ("DEBUG", "SECRET_KEY", "OPENAI_API_KEY", "DATABASE_URL",
+                     "S3_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):  # fmt: skip
+        assert any(line.startswith(variable) for line in lines), (variable, joined)
+    assert "short" not in joined
+
+
+def test_production_accepts_real_settings() -> None:
+    settings = build(**GOOD_PRODUCTION)
+    assert settings.is_production
+    assert build(**(GOOD_PRODUCTION | {"OPENAI_API_KEY": None,
+                                       "ANTHROPIC_API_KEY": "anthropic-key"})).is_production  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("override", "variable"),
+    [
+        ({"SECRET_KEY": "change-me" + " " * 0}, "SECRET_KEY"),
+        ({"DATABASE_URL": None}, "DATABASE_URL"),
+        ({"S3_ENDPOINT_URL": "http://localstack:4566"}, "S3_ENDPOINT_URL"),
+        ({"AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE"}, "AWS_ACCESS_KEY_ID"),
+        ({"DEBUG": True}, "DEBUG"),
+    ],
+)
+def test_production_refuses_each_embedded_default(
+    override: dict[str, Any], variable: str
+) -> None:
+    lines = problems(**(GOOD_PRODUCTION | override))
+    assert any(line.startswith(variable) for line in lines), lines
+
+
+def test_snowflake_url_built_from_parts_and_masked() -> None:
+    settings = build(
+        SNOWFLAKE_ACCOUNT="acme-xy123", SNOWFLAKE_USER="svc", SNOWFLAKE_PASSWORD="p@ss/word",
+        SNOWFLAKE_WAREHOUSE="WH",
+    )  # fmt: skip
+    assert settings.database_url.startswith("snowflake://svc:p%40ss%2Fword@acme-xy123/PE_ORGAIR/")
+    assert "warehouse=WH" in settings.database_url
+    assert "p@ss/word" not in repr(settings)
+    lines = problems(SNOWFLAKE_ACCOUNT="acme-xy123")
+    assert "SNOWFLAKE_USER" in lines[0] and "SNOWFLAKE_WAREHOUSE" in lines[0]
+    # An explicit DATABASE_URL wins.
+    assert build(SNOWFLAKE_ACCOUNT="a", DATABASE_URL="sqlite:///x.db").database_url == "sqlite:///x.db"
+
+
+def test_secrets_are_masked_in_repr_and_dumps() -> None:
+    settings = build(**GOOD_PRODUCTION)
+    shown = repr(settings) + str(settings) + str(settings.model_dump())
+    for secret in ("p" * 40, "sk-live-abcdef", "real-secret-access-key-value", ":pw@"):
+        assert secret not in shown
+
+
+def run_entry(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "orgair_scoring_api"],
+        env={**os.environ, **env},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_service_start_with_bad_settings_prints_lines_not_a_traceback(tmp_path: Path) -> None:
+    secret = "sk-" + "s" * 10  # a valid key so the production rules run too
+    result = run_entry(
+        {"APP_ENV": "production", "SECRET_KEY": "tiny-secret-value", "OPENAI_API_KEY": secret,
+         "RATE_LIMIT_PER_MINUTE": "60", "DEBUG": "true"},
+        tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert all(line.startswith("scoring: configuration error: ") for line in lines), lines
+    assert len(lines) >= 5
+    assert "Traceback" not in result.stderr
+    assert "tiny-secret-value" not in result.stderr + result.stdout
+    assert secret not in result.stderr + result.stdout
+
+
+def test_dotenv_file_is_read(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("SECRET_KEY=from-dotenv\nRATE_LIMIT_PER_MINUTE=7\n")
+    cwd = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        settings = Settings()  # type: ignore[call-arg]
+    finally:
+        os.chdir(cwd)
+    assert settings.RATE_LIMIT_PER_MINUTE == 7
+    assert settings.SECRET_KEY.get_secret_value() == "from-dotenv"

@@ -1,0 +1,115 @@
+"""The init job as compose runs it: `python -m orgair_init`, a real process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+
+from orgair_config import Settings
+from tests.support.servers import free_port
+
+
+def run_init(settings_env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "orgair_init"],
+        env={**os.environ, **settings_env, "LOG_FORMAT": "json"},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def env_of(settings: Settings) -> dict[str, str]:
+    return {
+        "SECRET_KEY": settings.SECRET_KEY.get_secret_value(),
+        "DATABASE_URL": settings.database_url,
+        "REDIS_URL": settings.REDIS_URL,
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "S3_ENDPOINT_URL": settings.S3_ENDPOINT_URL or "",
+        "S3_BUCKET": settings.S3_BUCKET,
+        "PREFLIGHT_TIMEOUT_SECONDS": "1",
+    }
+
+
+def industry_count(url: str) -> int:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return int(connection.execute(text("SELECT count(*) FROM industries")).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def test_passes_with_everything_up_and_is_idempotent(
+    settings: Settings, tmp_path: Path
+) -> None:
+    env = env_of(settings) | {"S3_BUCKET": "orgair-init-creates-this"}
+    first = run_init(env, tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert industry_count(settings.database_url) == 8
+    second = run_init(env, tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert industry_count(settings.database_url) == 8
+
+
+def closed_port_url(scheme: str) -> str:
+    return f"{scheme}://127.0.0.1:{free_port()}"
+
+
+@pytest.mark.parametrize(
+    ("override", "named"),
+    [
+        (lambda: {"DATABASE_URL": f"postgresql+psycopg://orgair:hunter2-db-secret@127.0.0.1:"
+                                  f"{free_port()}/orgair"}, "database"),
+        (lambda: {"REDIS_URL": closed_port_url("redis") + "/0"}, "redis"),
+        (lambda: {"CELERY_BROKER_URL": "redis://:hunter2-broker@127.0.0.1:"
+                                       f"{free_port()}/1"}, "broker"),
+        (lambda: {"S3_ENDPOINT_URL": closed_port_url("http")}, "s3"),
+    ],
+)  # fmt: skip
+def test_each_dependency_down_fails_naming_it(
+    settings: Settings,
+    tmp_path: Path,
+    override: Callable[[], dict[str, str]],
+    named: str,
+) -> None:
+    result = run_init(env_of(settings) | override(), tmp_path)
+    assert result.returncode == 3
+    failure_lines = [line for line in result.stderr.splitlines() if "preflight failed" in line]
+    assert len(failure_lines) == 1, result.stderr
+    assert failure_lines[0].startswith(f"init: preflight failed: {named} (")
+    assert "Traceback" not in result.stderr
+    combined = result.stdout + result.stderr
+    assert "hunter2" not in combined
+    assert settings.SECRET_KEY.get_secret_value() not in combined
+    # A failed preflight stops the job before it migrates anything.
+    if named != "database":
+        engine = create_engine(settings.database_url)
+        try:
+            assert inspect(engine).get_table_names() == []
+        finally:
+            engine.dispose()
+
+
+def test_production_does_not_create_the_bucket(settings: Settings, tmp_path: Path) -> None:
+    env = env_of(settings) | {"S3_BUCKET": "orgair-prod-missing"}
+    # Production refuses local endpoints and SQLite at start, before any check runs.
+    result = run_init(env | {"APP_ENV": "production"}, tmp_path)
+    assert result.returncode == 2
+    assert "S3_ENDPOINT_URL" in result.stderr and "DATABASE_URL" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_setting_is_one_line_per_problem(tmp_path: Path) -> None:
+    result = run_init({"SECRET_KEY": "", "W_CULTURE": "0.5"}, tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines and all(line.startswith("init: configuration error: ") for line in lines)
+    assert "Traceback" not in result.stderr
