@@ -31,6 +31,7 @@ __all__ = [
     "LogFormat",
     "configure_logging",
     "get_logger",
+    "mark_exception_logged",
     "redact_secrets",
     "register_secret_values",
 ]
