@@ -77,5 +77,14 @@ def dev(
         console.print("stopped")
 
 
+def env() -> None:
+    """Write .env from .env.example with a fresh SECRET_KEY, unless .env exists."""
+    if ensure_env_file(Path(".env"), Path(".env.example")):
+        console.print("wrote .env with a fresh SECRET_KEY")
+    else:
+        console.print(".env exists; left unchanged")
+
+
 def register(app: typer.Typer) -> None:
     app.command()(dev)
+    app.command()(env)

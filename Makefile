@@ -1,0 +1,60 @@
+# PE Org-AI-R Platform — every entry point a developer or CI needs.
+# Only Python and make are assumed: uv is installed from PyPI when missing.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
+COMPOSE ?= docker compose
+
+.DEFAULT_GOAL := help
+.PHONY: help uv install dev test lint format typecheck migrate seed preflight up down logs bench env
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+uv: ## install uv from PyPI when it is not on PATH
+	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || \
+		$(PYTHON) -m pip install --quiet uv || \
+		$(PYTHON) -m pip install --quiet --user --break-system-packages uv
+
+install: uv ## install every workspace member and the dev tools from uv.lock
+	$(UV) sync --frozen
+
+dev: install ## run the whole stack as local processes (Ctrl-C stops it)
+	$(UV) run orgair dev
+
+test: install ## the whole test-suite (starts Redis, S3 and Postgres itself)
+	$(UV) run pytest
+
+lint: install ## ruff (lint + format check) and mypy
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+	$(UV) run mypy
+
+format: install ## apply ruff's formatting and safe fixes
+	$(UV) run ruff check --fix .
+	$(UV) run ruff format .
+
+migrate: install ## upgrade the database named by the settings to the latest revision
+	$(UV) run orgair migrate
+
+seed: install ## insert missing reference data
+	$(UV) run orgair seed
+
+preflight: install ## check database, Redis and S3 for real
+	$(UV) run orgair preflight
+
+env: install ## write .env with a fresh SECRET_KEY when it is missing
+	$(UV) run orgair env
+
+up: env ## the containerized stack (needs a Docker engine)
+	$(COMPOSE) up --build --wait
+
+down: ## stop the containerized stack
+	$(COMPOSE) down
+
+logs: ## follow the containerized stack's logs
+	$(COMPOSE) logs -f
+
+bench: install ## benchmarks (print figures; never part of make test)
+	@for script in bench/bench_*.py; do echo "== $$script"; $(UV) run python "$$script" || exit 1; done
