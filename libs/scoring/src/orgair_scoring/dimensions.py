@@ -29,3 +29,16 @@ V1_WEIGHTS = MappingProxyType(
         Dimension.CULTURE_CHANGE.value: 0.05,
     }
 )
+
+# The lab's `W_*` defaults: the v2.0 profile's weights when no setting overrides them.
+V2_DEFAULT_WEIGHTS = MappingProxyType(
+    {
+        Dimension.DATA_INFRASTRUCTURE.value: 0.18,
+        Dimension.AI_GOVERNANCE.value: 0.15,
+        Dimension.TECHNOLOGY_STACK.value: 0.15,
+        Dimension.TALENT_SKILLS.value: 0.17,
+        Dimension.LEADERSHIP_VISION.value: 0.13,
+        Dimension.USE_CASE_PORTFOLIO.value: 0.12,
+        Dimension.CULTURE_CHANGE.value: 0.10,
+    }
+)
