@@ -14,6 +14,8 @@ from alembic.ddl.impl import DefaultImpl
 from sqlalchemy import engine_from_config, pool
 from sqlalchemy.engine import make_url
 
+# Importing a model module registers its tables on the shared metadata.
+import orgair_auth.models  # noqa: F401  (api_keys)
 from orgair_scoring_api.models import metadata
 
 # Revisions import `migrations.helpers`; make the folder's parent importable
