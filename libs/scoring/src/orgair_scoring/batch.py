@@ -458,7 +458,9 @@ def _optional_column(
     smallest, largest = np.fmin.reduce(array), np.fmax.reduce(array)
     if not (np.isnan(smallest) or (smallest >= low and largest <= high)):
         row = _first_row(~np.isnan(array) & ~((array >= low) & (array <= high)))
-        raise ColumnValidationError(name, f"{float(array[row])!r} is outside [{low:g}, {high:g}]", row)
+        raise ColumnValidationError(
+            name, f"{float(array[row])!r} is outside [{low:g}, {high:g}]", row
+        )
     return array
 
 
@@ -481,7 +483,9 @@ def _evidence_column(values: ArrayLike, count: int) -> FloatArray:
     fractional = array != np.floor(array)
     if fractional.any():
         row = _first_row(fractional)
-        raise ColumnValidationError("evidence_count", f"{float(array[row])!r} is not an integer", row)
+        raise ColumnValidationError(
+            "evidence_count", f"{float(array[row])!r} is not an integer", row
+        )
     return array
 
 
