@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from orgair_cli import dev, operations
+from orgair_cli import dev, operations, score
 
 app = typer.Typer(
     name="orgair",
@@ -13,6 +13,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+score.register(app)
 
 operations.register(app)
 dev.register(app)
