@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import redis
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from orgair_auth import Identity, IdentitySigner, Role
 from orgair_config import Settings
 from orgair_init.migrate import upgrade
 from orgair_init.seed import seed
@@ -96,9 +99,43 @@ def redis_client(redis_server: RedisServer) -> Iterator[redis.Redis]:
     client.close()
 
 
+class GatewayIdentityAuth(httpx.Auth):
+    """Signs each request as the gateway would, so tests can call scoring directly."""
+
+    def __init__(self, role: Role, *, secret: str = TEST_SECRET_KEY, key_id: str | None = None):
+        self.identity = Identity(key_id=key_id or f"test-{role.value}-key", role=role)
+        self.signer = IdentitySigner(secret)
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        target = request.url.raw_path.decode("ascii")  # path and query, as on the request line
+        for name, value in self.signer.sign(self.identity, request.method, target):
+            request.headers[name] = value
+        yield request
+
+
+def signed_client(app: FastAPI, role: Role = Role.ADMIN, **kwargs: Any) -> TestClient:
+    """A TestClient for a scoring app whose requests carry the gateway's identity for `role`."""
+    test_client = TestClient(app, **kwargs)
+    test_client.auth = GatewayIdentityAuth(role)
+    return test_client
+
+
 @pytest.fixture
 def client(migrated: Settings, redis_client: redis.Redis) -> Iterator[TestClient]:
+    """The scoring app, called as an admin through the gateway (signed identity headers)."""
     from orgair_scoring_api.app import create_app
 
-    with TestClient(create_app(migrated), raise_server_exceptions=False) as test_client:
+    with signed_client(create_app(migrated), raise_server_exceptions=False) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def client_as(client: TestClient) -> Callable[[Role], TestClient]:
+    """`client_as(Role.VIEWER)`: the same app as `client`, called with another role."""
+
+    def for_role(role: Role) -> TestClient:
+        other = TestClient(client.app, raise_server_exceptions=False)
+        other.auth = GatewayIdentityAuth(role)
+        return other
+
+    return for_role

@@ -23,6 +23,7 @@ from tests.api.helpers import (
     create_assessment,
     create_company,
 )
+from tests.conftest import signed_client
 from tests.support.servers import RedisServer, running_redis
 
 NAMESPACE = "orgair:cache:v1"
@@ -59,7 +60,7 @@ def test_ttls_follow_the_contract(
     settings = make_settings(CACHE_TTL_SECTORS=4321, CACHE_TTL_SCORES=1234)
     upgrade(settings.database_url)
     seed(settings)
-    with TestClient(create_app(settings)) as client:
+    with signed_client(create_app(settings)) as client:
         company = create_company(client)
         assessment = create_assessment(client, company["id"])
         client.get(f"{V1}/companies/{company['id']}")
@@ -123,7 +124,7 @@ def test_answers_stay_correct_with_redis_stopped(
     settings = make_settings(REDIS_URL=own_redis.url)
     upgrade(settings.database_url)
     seed(settings)
-    with TestClient(create_app(settings)) as client:
+    with signed_client(create_app(settings)) as client:
         company = create_company(client)
         assert client.get(f"{V1}/companies/{company['id']}").status_code == 200  # cached
         own_redis.stop()
@@ -157,7 +158,7 @@ def test_invalidation_missed_during_an_outage_is_replayed(
     upgrade(settings.database_url)
     seed(settings)
     pid = own_redis.group.running[0].process.pid
-    with TestClient(create_app(settings)) as client:
+    with signed_client(create_app(settings)) as client:
         company = create_company(client, name="Before")
         client.get(f"{V1}/companies/{company['id']}")  # cached as "Before"
         os.kill(pid, signal.SIGSTOP)  # Redis hangs but keeps its data

@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 
 from orgair_scoring import V1_WEIGHTS
 from tests.api.helpers import ALL_DIMENSIONS, V1, assert_problem, create_assessment, create_company
+from tests.conftest import signed_client
 
 V2_WEIGHTS = {
     "data_infrastructure": 0.18, "ai_governance": 0.15, "technology_stack": 0.15,
@@ -127,7 +128,7 @@ def test_v1_profile_weights(make_settings: object, redis_client: object) -> None
 
     settings = make_settings(PARAM_VERSION="v1.0")  # type: ignore[operator]
     upgrade(settings.database_url)
-    with TestClient(create_app(settings)) as client:
+    with signed_client(create_app(settings)) as client:
         body = client.get(f"{V1}/dimensions/weights").json()
     assert body["param_version"] == "v1.0"
     assert body["weights"] == dict(V1_WEIGHTS)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import quote, urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Credentials that appear in public documentation (AWS docs, LocalStack) or in
 # `.env.example`. They are fine for a laptop and never for production.
@@ -174,12 +174,48 @@ class Settings(ScoringSettings):
     # Preflight: how long init waits for each dependency to come up
     PREFLIGHT_TIMEOUT_SECONDS: float = Field(default=30.0, gt=0, le=600)
 
+    # Gateway: the upstream it proxies to, and the limits it enforces at the edge
+    SCORING_URL: str | None = Field(
+        default=None,
+        description="Base URL the gateway proxies /api/* to; empty = http://SCORING_HOST:SCORING_PORT.",
+    )
+    GATEWAY_UPSTREAM_CONNECT_TIMEOUT_SECONDS: float = Field(default=2.0, gt=0, le=60)
+    GATEWAY_UPSTREAM_READ_TIMEOUT_SECONDS: float = Field(default=30.0, gt=0, le=600)
+    GATEWAY_UPSTREAM_POOL_TIMEOUT_SECONDS: float = Field(default=2.0, gt=0, le=60)
+    GATEWAY_UPSTREAM_POOL_SIZE: int = Field(default=100, ge=1, le=10000)
+    GATEWAY_MAX_BODY_BYTES: int = Field(default=1_048_576, ge=1, le=1_073_741_824)
+    CORS_ALLOW_ORIGINS: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    CORS_ALLOW_CREDENTIALS: bool = False
+    RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE: int = Field(default=20, ge=1, le=1000)
+    RATE_LIMIT_REDIS_TIMEOUT_SECONDS: float = Field(default=0.5, gt=0, le=10)
+    API_KEY_CACHE_SECONDS: float = Field(default=10.0, ge=0, le=300)
+    IDENTITY_MAX_SKEW_SECONDS: int = Field(default=30, ge=1, le=300)
+
     @field_validator("SECRET_KEY")
     @classmethod
     def _secret_key_present(cls, value: SecretStr) -> SecretStr:
         if not value.get_secret_value().strip():
             raise ValueError("must not be empty (make dev writes a random one into .env)")
         return value
+
+    @field_validator("CORS_ALLOW_ORIGINS", mode="before")
+    @classmethod
+    def _comma_separated_origins(cls, value: object) -> object:
+        # `.env` holds `CORS_ALLOW_ORIGINS=https://a.example,https://b.example`.
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _no_wildcard_origin_with_credentials(self) -> Settings:
+        # Browsers refuse `*` with credentials; answering with the caller's origin
+        # instead would let any site make credentialed calls. Only for DEBUG.
+        if "*" in self.CORS_ALLOW_ORIGINS and self.CORS_ALLOW_CREDENTIALS and not self.DEBUG:
+            raise ValueError(
+                "CORS_ALLOW_ORIGINS: '*' is not allowed with CORS_ALLOW_CREDENTIALS=true "
+                "outside DEBUG; list the origins"
+            )
+        return self
 
     @field_validator("OPENAI_API_KEY")
     @classmethod
@@ -265,6 +301,11 @@ class Settings(ScoringSettings):
     @property
     def scoring_base_url(self) -> str:
         return f"http://{self.SCORING_HOST}:{self.SCORING_PORT}"
+
+    @property
+    def scoring_upstream_url(self) -> str:
+        """Where the gateway sends /api/* (no trailing slash)."""
+        return (self.SCORING_URL or self.scoring_base_url).rstrip("/")
 
     @property
     def is_production(self) -> bool:

@@ -13,6 +13,7 @@ from orgair_database import Database
 from orgair_objectstore import ObjectStore
 from orgair_observability import get_logger, setup_service
 from orgair_scoring_api.assessments.router import router as assessments_router
+from orgair_scoring_api.auth import GatewayIdentityRequired
 from orgair_scoring_api.companies.router import router as companies_router
 from orgair_scoring_api.dependencies import Resources
 from orgair_scoring_api.dimension_scores.router import router as dimension_scores_router
@@ -69,5 +70,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     setup_service(app, settings, service=SERVICE)
     app.include_router(health_router)
-    app.include_router(v1_router(), prefix=settings.API_V1_PREFIX)
+    # Probes stay open; everything under /api needs the gateway's signed identity.
+    app.include_router(
+        v1_router(), prefix=settings.API_V1_PREFIX, dependencies=[GatewayIdentityRequired]
+    )
     return app

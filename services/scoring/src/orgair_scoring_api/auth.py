@@ -1,0 +1,111 @@
+"""Who is calling: the identity the gateway signed, checked on every `/api/*` request.
+
+Scoring is reachable only through the gateway. The gateway authenticates the API
+key and forwards the key id and role in signed headers (`orgair_auth.identity`);
+here the signature and its freshness are verified, so a request that bypassed
+the gateway, or replays an old signature, is refused with 401. Roles are then
+enforced: every route needs at least `viewer` for reads and `analyst` for
+writes (`gateway_identity_required`, applied to the versioned routers), and an
+endpoint asks for more with `require_role(Role.REVIEWER)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from orgair_auth import (
+    Identity,
+    IdentityVerifier,
+    InvalidIdentity,
+    Role,
+    minimal_role_for_method,
+    request_target,
+)
+from orgair_observability import ProblemError, get_logger
+from orgair_scoring_api.dependencies import SettingsDep
+
+__all__ = [
+    "GatewayIdentityRequired",
+    "IdentityDep",
+    "current_identity",
+    "gateway_identity_required",
+    "require_role",
+]
+
+log = get_logger(__name__)
+
+_IDENTITY_STATE = "identity"
+
+
+@lru_cache(maxsize=4)
+def _verifier(secret: str, max_skew_seconds: int) -> IdentityVerifier:
+    return IdentityVerifier(secret, max_skew_seconds=max_skew_seconds)
+
+
+def _unauthorized(detail: str) -> ProblemError:
+    return ProblemError(401, "Unauthorized", detail)
+
+
+def _forbidden(identity: Identity, required: Role) -> ProblemError:
+    return ProblemError(
+        403,
+        "Forbidden",
+        f"This operation needs the {required.value} role; the API key has {identity.role.value}.",
+        required_role=required.value,
+    )
+
+
+def current_identity(request: Request, settings: SettingsDep) -> Identity:
+    """The verified identity of this request (401 problem when there is none)."""
+    cached = getattr(request.state, _IDENTITY_STATE, None)
+    if isinstance(cached, Identity):
+        return cached
+    verifier = _verifier(settings.SECRET_KEY.get_secret_value(), settings.IDENTITY_MAX_SKEW_SECONDS)
+    target = request_target(
+        request.scope.get("raw_path") or request.url.path.encode(), request.scope["query_string"]
+    )
+    try:
+        identity = verifier.verify(request.headers, request.method, target)
+    except InvalidIdentity as exc:
+        # The reason is for operators; callers only learn to go through the gateway.
+        log.warning("identity_rejected", reason=exc.reason.value, path=request.url.path)
+        raise _unauthorized(
+            "Requests must come through the gateway with a valid API key."
+        ) from None
+    setattr(request.state, _IDENTITY_STATE, identity)
+    return identity
+
+
+IdentityDep = Annotated[Identity, Depends(current_identity)]
+
+
+def gateway_identity_required(request: Request, identity: IdentityDep) -> Identity:
+    """Router-level check: a verified identity whose role allows the HTTP method at all."""
+    required = minimal_role_for_method(request.method)
+    if not identity.role.grants(required):
+        raise _forbidden(identity, required)
+    return identity
+
+
+# For `include_router(..., dependencies=[GatewayIdentityRequired])`.
+GatewayIdentityRequired = Depends(gateway_identity_required)
+
+
+def require_role(required: Role) -> Callable[[Identity], Identity]:
+    """A dependency allowing only `required` or a higher role (403 problem otherwise).
+
+    Use it in a route's `dependencies=[Depends(require_role(Role.REVIEWER))]`, or
+    as a parameter `identity: Annotated[Identity, Depends(require_role(Role.ADMIN))]`.
+    """
+
+    def check_role(identity: IdentityDep) -> Identity:
+        if not identity.role.grants(required):
+            raise _forbidden(identity, required)
+        return identity
+
+    check_role.__name__ = f"require_{required.value}"
+    return check_role
