@@ -111,16 +111,16 @@ class ScoringParameters(BaseModel):
     """One complete, immutable set of Org-AI-R parameters.
 
     Change a profile only by validating a new one (`derive_profile`): the derived
-    values (hash, ordered weights, z) are computed once, at validation.
+    values (hash, ordered weights, z) are computed on first use and cached.
     """
 
     model_config = _FROZEN_STRICT
 
     version: str = Field(min_length=1, max_length=64, description="Profile name")
     alpha: float = Field(ge=0, le=1, description="alpha: weight of V^R against H^R")
-    beta: float = Field(ge=0, le=1, description="β: weight of synergy in Org-AI-R")
-    lambda_penalty: float = Field(ge=0, description="λ: penalty per unit of cv")
-    delta_position: float = Field(ge=0, le=1, description="δ: effect of PF on H^R")
+    beta: float = Field(ge=0, le=1, description="beta: weight of synergy in Org-AI-R")
+    lambda_penalty: float = Field(ge=0, description="lambda: penalty per unit of cv")
+    delta_position: float = Field(ge=0, le=1, description="delta: effect of PF on H^R")
     talent_penalty: float = Field(default=0.15, ge=0, description="V^R penalty per unit of TC")
     talent_threshold: float = Field(default=0.25, ge=0, le=1, description="TC penalised above")
     weights: Mapping[str, UnitInterval] = Field(description="Dimension weights, sum 1")
@@ -213,7 +213,8 @@ class ScoringParameters(BaseModel):
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """A validated copy: pydantic's own `model_copy(update=…)` skips validation and would
-        keep this profile's hash for different numbers."""
+        keep this profile's hash for different numbers. (`deep` changes nothing: the copy
+        is rebuilt from plain data either way.)"""
         data = self.model_dump()
         data.update(update or {})
         return self.model_validate(data)
