@@ -45,6 +45,15 @@ def v1_router() -> APIRouter:
     return router
 
 
+def api_routers(settings: Settings) -> list[tuple[str, APIRouter]]:
+    """Every versioned router with its prefix: what callers reach through the gateway.
+
+    `create_app` mounts each behind the gateway's signed identity, and the gateway
+    documents exactly these routes in its public OpenAPI document.
+    """
+    return [(settings.API_V1_PREFIX, v1_router())]
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -71,7 +80,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     setup_service(app, settings, service=SERVICE)
     app.include_router(health_router)
     # Probes stay open; everything under /api needs the gateway's signed identity.
-    app.include_router(
-        v1_router(), prefix=settings.API_V1_PREFIX, dependencies=[GatewayIdentityRequired]
-    )
+    for prefix, router in api_routers(settings):
+        app.include_router(router, prefix=prefix, dependencies=[GatewayIdentityRequired])
     return app
