@@ -115,7 +115,13 @@ def test_invalid_transitions_name_the_valid_ones(
 
 def test_unknown_status_is_422(client: TestClient) -> None:
     assessment = create_assessment(client, create_company(client)["id"])
-    response = client.patch(
-        f"{V1}/assessments/{assessment['id']}/status", json={"status": "done"}
-    )
+    response = client.patch(f"{V1}/assessments/{assessment['id']}/status", json={"status": "done"})
     assert_problem(response, 422)
+
+
+def test_v1_read_points_to_its_v2_successor(client: TestClient) -> None:
+    assessment = create_assessment(client, create_company(client)["id"])
+    response = client.get(f"{V1}/assessments/{assessment['id']}")
+    assert response.headers["Deprecation"] == "true"
+    assert f"/api/v2/assessments/{assessment['id']}" in response.headers["Link"]
+    assert "successor-version" in response.headers["Link"]

@@ -101,7 +101,9 @@ def test_every_write_invalidates_what_it_changed(
     assert client.get(assessment_url).json()["status"] == "in_progress"
 
     assert client.get(scores_url).json() == []
-    created = client.post(scores_url, json={"scores": [{"dimension": "culture_change", "score": 30}]})
+    created = client.post(
+        scores_url, json={"scores": [{"dimension": "culture_change", "score": 30}]}
+    )
     assert [row["score"] for row in client.get(scores_url).json()] == [30]
     client.put(f"{V1}/scores/{created.json()[0]['id']}", json={"score": 31})
     assert [row["score"] for row in client.get(scores_url).json()] == [31]

@@ -24,9 +24,7 @@ def test_position_factor_defaults_to_zero(client: TestClient) -> None:
 
 
 def test_unknown_industry_is_400(client: TestClient) -> None:
-    response = client.post(
-        f"{V1}/companies", json={"name": "X", "industry_id": str(uuid.uuid4())}
-    )
+    response = client.post(f"{V1}/companies", json={"name": "X", "industry_id": str(uuid.uuid4())})
     body = assert_problem(response, 400)
     assert "industry_id" in body["detail"]
 
@@ -104,7 +102,12 @@ def test_pagination_envelope_math(client: TestClient) -> None:
     for index in range(23):
         create_company(client, name=f"Company {index:02d}", ticker=None)
     first = client.get(f"{V1}/companies", params={"page_size": 10}).json()
-    assert (first["total"], first["page"], first["page_size"], first["total_pages"]) == (23, 1, 10, 3)
+    assert (first["total"], first["page"], first["page_size"], first["total_pages"]) == (
+        23,
+        1,
+        10,
+        3,
+    )
     assert len(first["items"]) == 10
     last = client.get(f"{V1}/companies", params={"page": 3, "page_size": 10}).json()
     assert len(last["items"]) == 3

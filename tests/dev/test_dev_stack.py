@@ -14,8 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import REPO_ROOT
 from orgair_cli.devstack import port_open
+from tests.conftest import REPO_ROOT
 from tests.support.servers import free_port
 
 MARKER = "ORGAIR_TEST_DEV_MARKER"

@@ -91,3 +91,30 @@ def test_downgrade_sql_offline() -> None:
     with redirect_stdout(buffer):
         downgrade("snowflake://user:pass@account/db/schema", f"{current_head()}:base", sql=True)
     assert "DROP TABLE dimension_scores" in buffer.getvalue()
+
+
+def test_check_constraints_survive_sqlite_batch_migrations(tmp_path: Path) -> None:
+    """SQLite rebuilds tables on ALTER; the CS1 checks must still be there at head."""
+    from sqlalchemy.exc import IntegrityError
+
+    url = f"sqlite:///{tmp_path / 'checks.db'}"
+    upgrade(url)
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO industries VALUES ('i1', 'X', 'x', 50, '2026-01-01')"
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO companies VALUES ('c1', 'C', NULL, 'i1', 0, 0, "
+                "'2026-01-01', '2026-01-01')"
+            )
+        for column, value in (("v_r_score", 101), ("talent_concentration", 2)):
+            with pytest.raises(IntegrityError), engine.begin() as connection:
+                connection.exec_driver_sql(
+                    f"INSERT INTO assessments (id, company_id, assessment_type, assessment_date, "
+                    f"status, created_at, {column}) VALUES ('a1', 'c1', 'screening', "
+                    f"'2026-01-01', 'draft', '2026-01-01', {value})"
+                )
+    finally:
+        engine.dispose()

@@ -87,14 +87,15 @@ class Cache:
         except redis.RedisError as exc:
             self._mark_down("set", exc)
 
-    def get_or_load(self, key: str, ttl_seconds: int, load: Callable[[], T | None]) -> Any | None:
+    def get_or_load(self, key: str, ttl_seconds: int, load: Callable[[], T | None]) -> T | None:
         """Cache-aside read: the cached value, else `load()` stored for `ttl_seconds`.
 
-        `load` must return JSON-ready data (or None for "not found", which is not cached).
+        `load` must return JSON data (dicts, lists, str, numbers; None means "not found"
+        and is not cached): a cached value is that data after a JSON round trip.
         """
         cached = self.get(key)
         if cached is not None:
-            return cached
+            return cached  # type: ignore[no-any-return]
         value = load()
         if value is not None:
             self.set(key, value, ttl_seconds)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import NoReturn, TypeVar
+from typing import NoReturn, TypeVar, overload
 
 from pydantic import ValidationError
 
-from orgair_config.settings import ScoringSettings, get_settings
+from orgair_config.settings import ScoringSettings, Settings, get_settings
 
 SettingsT = TypeVar("SettingsT", bound=ScoringSettings)
 
@@ -41,7 +41,11 @@ class SettingsError(Exception):
         self.lines = lines
 
 
-def load_settings(factory: Callable[[], SettingsT] = get_settings) -> SettingsT:  # type: ignore[assignment]
+@overload
+def load_settings() -> Settings: ...
+@overload
+def load_settings(factory: Callable[[], SettingsT]) -> SettingsT: ...
+def load_settings(factory: Callable[[], ScoringSettings] = get_settings) -> ScoringSettings:
     """`factory()`, raising `SettingsError` with readable lines on bad input."""
     try:
         return factory()
@@ -49,10 +53,13 @@ def load_settings(factory: Callable[[], SettingsT] = get_settings) -> SettingsT:
         raise SettingsError(describe_validation_error(exc)) from None
 
 
+@overload
+def load_settings_or_exit(service: str) -> Settings: ...
+@overload
+def load_settings_or_exit(service: str, factory: Callable[[], SettingsT]) -> SettingsT: ...
 def load_settings_or_exit(
-    service: str,
-    factory: Callable[[], SettingsT] = get_settings,  # type: ignore[assignment]
-) -> SettingsT:
+    service: str, factory: Callable[[], ScoringSettings] = get_settings
+) -> ScoringSettings:
     """For process entry points: print one line per problem and exit 2, no traceback."""
     try:
         return load_settings(factory)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import uvicorn
 
-from orgair_config import load_settings_or_exit
+from orgair_config import Settings, load_settings_or_exit
 from orgair_scoring_api.app import SERVICE, create_app
 
 
 def main() -> None:
-    settings = load_settings_or_exit(SERVICE)
+    settings: Settings = load_settings_or_exit(SERVICE)
     uvicorn.run(
         create_app(settings),
         host=settings.SCORING_HOST,

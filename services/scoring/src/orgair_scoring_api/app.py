@@ -19,6 +19,9 @@ from orgair_scoring_api.dependencies import Resources
 from orgair_scoring_api.dimension_scores.router import router as dimension_scores_router
 from orgair_scoring_api.health.router import router as health_router
 from orgair_scoring_api.industries.router import router as industries_router
+from orgair_scoring_api.parameters.router import router as parameters_router
+from orgair_scoring_api.reviews.router import router as reviews_router
+from orgair_scoring_api.scores.router import router as scores_router
 
 SERVICE = "scoring"
 log = get_logger(__name__)
@@ -45,13 +48,20 @@ def v1_router() -> APIRouter:
     return router
 
 
+def v2_router() -> APIRouter:
+    router = APIRouter()
+    for domain in (scores_router, parameters_router, reviews_router):
+        router.include_router(domain)
+    return router
+
+
 def api_routers(settings: Settings) -> list[tuple[str, APIRouter]]:
     """Every versioned router with its prefix: what callers reach through the gateway.
 
     `create_app` mounts each behind the gateway's signed identity, and the gateway
     documents exactly these routes in its public OpenAPI document.
     """
-    return [(settings.API_V1_PREFIX, v1_router())]
+    return [(settings.API_V1_PREFIX, v1_router()), (settings.API_V2_PREFIX, v2_router())]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

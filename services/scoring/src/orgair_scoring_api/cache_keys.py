@@ -40,3 +40,7 @@ def weights(cache: Cache, version: str, values: dict[str, float]) -> str:
     # The values are part of the key: a deploy that changes W_* must not read old weights.
     fingerprint = hashlib.sha256(repr(sorted(values.items())).encode()).hexdigest()[:16]
     return cache.key("weights", version, fingerprint)
+
+
+def company_scores(cache: Cache, company_id: uuid.UUID) -> str:
+    return cache.key("company", company_id, "scores")

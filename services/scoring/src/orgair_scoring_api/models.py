@@ -6,7 +6,19 @@ from orgair_scoring_api.assessments.models import Assessment
 from orgair_scoring_api.companies.models import Company
 from orgair_scoring_api.dimension_scores.models import DimensionScore
 from orgair_scoring_api.industries.models import Industry
+from orgair_scoring_api.parameters.models import ParameterProfile
+from orgair_scoring_api.reviews.models import ReviewDecision
+from orgair_scoring_api.scores.models import OrgAirScore
 
 metadata = Base.metadata
 
-__all__ = ["Assessment", "Company", "DimensionScore", "Industry", "metadata"]
+__all__ = [
+    "Assessment",
+    "Company",
+    "DimensionScore",
+    "Industry",
+    "OrgAirScore",
+    "ParameterProfile",
+    "ReviewDecision",
+    "metadata",
+]

@@ -26,6 +26,16 @@ class Assessment(UUIDPrimaryKey, CreatedAt, Base):
             "OR confidence_lower <= confidence_upper",
             name="confidence_ordered",
         ),
+        CheckConstraint(
+            "talent_concentration >= 0 AND talent_concentration <= 1",
+            name="talent_concentration_range",
+        ),
+        CheckConstraint(
+            "market_cap_percentile >= 0 AND market_cap_percentile <= 1",
+            name="market_cap_percentile_range",
+        ),
+        CheckConstraint("alignment >= 0 AND alignment <= 1", name="alignment_range"),
+        CheckConstraint("timing_factor > 0", name="timing_factor_positive"),
     )
 
     company_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("companies.id"), index=True)
@@ -37,3 +47,10 @@ class Assessment(UUIDPrimaryKey, CreatedAt, Base):
     v_r_score: Mapped[float | None] = mapped_column(Float)
     confidence_lower: Mapped[float | None] = mapped_column(Float)
     confidence_upper: Mapped[float | None] = mapped_column(Float)
+    # Scoring inputs other than the dimension scores. They live on the assessment, not the
+    # company, because they are facts at assessment time and a score must be reproducible
+    # from the assessment it was computed from.
+    talent_concentration: Mapped[float | None] = mapped_column(Float)
+    market_cap_percentile: Mapped[float | None] = mapped_column(Float)
+    alignment: Mapped[float | None] = mapped_column(Float)
+    timing_factor: Mapped[float | None] = mapped_column(Float)

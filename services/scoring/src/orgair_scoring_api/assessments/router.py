@@ -3,12 +3,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 
 from orgair_scoring_api.assessments import service
 from orgair_scoring_api.assessments.schemas import AssessmentCreate, AssessmentOut, StatusChange
 from orgair_scoring_api.assessments.status import AssessmentStatus, AssessmentType
-from orgair_scoring_api.dependencies import CacheDep, SessionDep
+from orgair_scoring_api.dependencies import CacheDep, SessionDep, SettingsDep
 from orgair_scoring_api.pagination import Page, PageDep
 
 router = APIRouter(prefix="/assessments", tags=["assessments"])
@@ -33,7 +33,18 @@ def list_assessments(
 
 
 @router.get("/{assessment_id}", response_model=AssessmentOut)
-def get_assessment(assessment_id: uuid.UUID, session: SessionDep, cache: CacheDep) -> Any:
+def get_assessment(
+    assessment_id: uuid.UUID,
+    session: SessionDep,
+    cache: CacheDep,
+    settings: SettingsDep,
+    response: Response,
+) -> Any:
+    # /api/v2 serves this read with the scores and their breakdown: point CS1 clients there.
+    response.headers["Deprecation"] = "true"
+    response.headers["Link"] = (
+        f'<{settings.API_V2_PREFIX}/assessments/{assessment_id}>; rel="successor-version"'
+    )
     return service.get_assessment(session, cache, assessment_id)
 
 

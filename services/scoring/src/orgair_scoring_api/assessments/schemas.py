@@ -9,10 +9,28 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from orgair_scoring_api.assessments.status import AssessmentStatus, AssessmentType
 
 Percent = Annotated[float, Field(ge=0, le=100)]
+Fraction = Annotated[float, Field(ge=0, le=1)]
+
+
+class ScoringInputs(BaseModel):
+    """What scoring needs besides the seven dimension scores (DESIGN.md §5)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    talent_concentration: Fraction | None = Field(default=None, description="TC, 0..1")
+    market_cap_percentile: Fraction | None = Field(default=None, description="0..1")
+    alignment: Fraction | None = Field(
+        default=None, description="0..1; default 1 - |V^R - H^R|/100"
+    )
+    timing_factor: float | None = Field(
+        default=None, gt=0, description="Clamped to the profile's bounds; default per sector"
+    )
+
+
 Assessor = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 
 
-class AssessmentCreate(BaseModel):
+class AssessmentCreate(ScoringInputs):
     model_config = ConfigDict(extra="forbid")
 
     company_id: uuid.UUID
@@ -52,4 +70,8 @@ class AssessmentOut(BaseModel):
     v_r_score: float | None
     confidence_lower: float | None
     confidence_upper: float | None
+    talent_concentration: float | None
+    market_cap_percentile: float | None
+    alignment: float | None
+    timing_factor: float | None
     created_at: datetime

@@ -6,12 +6,17 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from orgair_cache import Cache
-from orgair_observability import BadRequest, NotFound
+from orgair_observability import BadRequest, Conflict, NotFound
 from orgair_scoring_api import cache_keys
 from orgair_scoring_api.assessments import repository
 from orgair_scoring_api.assessments.models import Assessment
-from orgair_scoring_api.assessments.schemas import AssessmentCreate, AssessmentOut
-from orgair_scoring_api.assessments.status import AssessmentStatus, AssessmentType, allowed_next
+from orgair_scoring_api.assessments.schemas import AssessmentCreate, AssessmentOut, ScoringInputs
+from orgair_scoring_api.assessments.status import (
+    LOCKED_STATUSES,
+    AssessmentStatus,
+    AssessmentType,
+    allowed_next,
+)
 from orgair_scoring_api.companies import repository as companies
 from orgair_scoring_api.pagination import Page, PageParams
 
@@ -42,7 +47,7 @@ def get_assessment(session: Session, cache: Cache, assessment_id: uuid.UUID) -> 
     )
     if found is None:
         raise NotFound("assessment", assessment_id)
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def require_assessment(session: Session, assessment_id: uuid.UUID) -> Assessment:
@@ -50,6 +55,28 @@ def require_assessment(session: Session, assessment_id: uuid.UUID) -> Assessment
     if assessment is None:
         raise NotFound("assessment", assessment_id)
     return assessment
+
+
+def ensure_editable(assessment: Assessment) -> None:
+    """Once submitted, an assessment's evidence is what reviewers see: it no longer changes."""
+    if assessment.status in LOCKED_STATUSES:
+        raise Conflict(
+            f"assessment is {assessment.status}: its scores and inputs can no longer change",
+            current_status=assessment.status,
+            editable_statuses=[AssessmentStatus.DRAFT.value, AssessmentStatus.IN_PROGRESS.value],
+        )
+
+
+def update_scoring_inputs(
+    session: Session, cache: Cache, assessment_id: uuid.UUID, data: ScoringInputs
+) -> dict[str, Any]:
+    assessment = require_assessment(session, assessment_id)
+    ensure_editable(assessment)
+    for field, value in data.model_dump(exclude_unset=True).items():
+        setattr(assessment, field, value)
+    session.commit()
+    cache.invalidate(cache_keys.assessment(cache, assessment_id))
+    return _out(assessment)
 
 
 def list_assessments(

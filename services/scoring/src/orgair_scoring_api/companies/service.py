@@ -45,7 +45,7 @@ def get_company(session: Session, cache: Cache, company_id: uuid.UUID) -> dict[s
     found = cache.get_or_load(cache_keys.company(cache, company_id), cache_keys.COMPANY_TTL, load)
     if found is None:
         raise NotFound("company", company_id)
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def list_companies(

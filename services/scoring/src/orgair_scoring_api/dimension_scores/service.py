@@ -9,12 +9,11 @@ from sqlalchemy.orm import Session
 
 from orgair_cache import Cache
 from orgair_config import Settings
-from orgair_observability import BadRequest, Conflict, NotFound
-from orgair_scoring import V1_WEIGHTS
+from orgair_observability import BadRequest, NotFound
+from orgair_scoring import profile_from_settings
 from orgair_scoring_api import cache_keys
 from orgair_scoring_api.assessments.models import Assessment
-from orgair_scoring_api.assessments.service import require_assessment
-from orgair_scoring_api.assessments.status import LOCKED_STATUSES, AssessmentStatus
+from orgair_scoring_api.assessments.service import ensure_editable, require_assessment
 from orgair_scoring_api.dimension_scores import repository
 from orgair_scoring_api.dimension_scores.models import DimensionScore
 from orgair_scoring_api.dimension_scores.schemas import (
@@ -27,7 +26,7 @@ from orgair_scoring_api.dimension_scores.schemas import (
 
 def active_weights(settings: Settings) -> DimensionWeights:
     """The weights of the profile named by PARAM_VERSION (v1.0: CS1 table; v2.0: W_* settings)."""
-    weights = dict(V1_WEIGHTS) if settings.PARAM_VERSION == "v1.0" else settings.dimension_weights
+    weights = dict(profile_from_settings(settings.PARAM_VERSION, settings).weights)
     return DimensionWeights.model_validate(
         {
             "param_version": settings.PARAM_VERSION,
@@ -39,19 +38,11 @@ def active_weights(settings: Settings) -> DimensionWeights:
 
 def get_weights(cache: Cache, settings: Settings) -> dict[str, Any]:
     weights = active_weights(settings)
-    key = cache_keys.weights(cache, weights.param_version, dict(weights.weights))
-    return cache.get_or_load(  # type: ignore[no-any-return]
-        key, cache_keys.WEIGHTS_TTL, lambda: weights.model_dump(mode="json")
+    key = cache_keys.weights(
+        cache, weights.param_version, {str(k): v for k, v in weights.weights.items()}
     )
-
-
-def _ensure_editable(assessment: Assessment) -> None:
-    if assessment.status in LOCKED_STATUSES:
-        raise Conflict(
-            f"assessment is {assessment.status}: its dimension scores can no longer change",
-            current_status=assessment.status,
-            editable_statuses=[AssessmentStatus.DRAFT.value, AssessmentStatus.IN_PROGRESS.value],
-        )
+    fresh = weights.model_dump(mode="json")
+    return cache.get_or_load(key, cache_keys.WEIGHTS_TTL, lambda: fresh) or fresh
 
 
 def _out(rows: list[DimensionScore]) -> list[dict[str, Any]]:
@@ -66,7 +57,7 @@ def add_scores(
     scores: list[DimensionScoreCreate],
 ) -> list[dict[str, Any]]:
     assessment = require_assessment(session, assessment_id)
-    _ensure_editable(assessment)
+    ensure_editable(assessment)
     repeated = sorted(d.value for d, n in Counter(s.dimension for s in scores).items() if n > 1)
     if repeated:
         raise BadRequest(f"dimension listed more than once in this request: {', '.join(repeated)}")
@@ -113,7 +104,7 @@ def list_scores(
     )
     if found is None:
         raise NotFound("assessment", assessment_id)
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def update_score(
@@ -122,7 +113,7 @@ def update_score(
     row = repository.get(session, score_id)
     if row is None:
         raise NotFound("dimension score", score_id)
-    _ensure_editable(require_assessment(session, row.assessment_id))
+    ensure_editable(require_assessment(session, row.assessment_id))
     for field, value in data.model_dump(exclude_unset=True, exclude_none=True).items():
         setattr(row, field, value)
     session.commit()

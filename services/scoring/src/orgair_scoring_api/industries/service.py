@@ -27,7 +27,7 @@ def get_industry(session: Session, cache: Cache, industry_id: uuid.UUID) -> dict
     )
     if found is None:
         raise NotFound("industry", industry_id)
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def list_industries(session: Session, cache: Cache, settings: Settings) -> list[dict[str, Any]]:
@@ -38,6 +38,7 @@ def list_industries(session: Session, cache: Cache, settings: Settings) -> list[
             for row in repository.list_all(session)
         ]
 
-    return cache.get_or_load(  # type: ignore[no-any-return]
+    industries = cache.get_or_load(
         cache_keys.industry_list(cache), settings.CACHE_TTL_SECTORS, load
     )
+    return industries if industries is not None else load()

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from orgair_database import Base, CreatedAt, UUIDPrimaryKey
+
+
+class OrgAirScore(UUIDPrimaryKey, CreatedAt, Base):
+    """One computed Org-AI-R with everything needed to recompute it exactly:
+    the inputs snapshot, the parameter profile row, and the full result."""
+
+    __tablename__ = "org_air_scores"
+    __table_args__ = (
+        Index(None, "company_id", "approved_at"),
+        CheckConstraint(
+            "review_status IN ('auto_approved', 'pending_review', 'approved', 'rejected')",
+            name="review_status_known",
+        ),
+    )
+
+    assessment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("assessments.id"), index=True)
+    company_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("companies.id"))
+    profile_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("parameter_profiles.id"))
+    parameters_version: Mapped[str] = mapped_column(String(64))
+    parameters_hash: Mapped[str] = mapped_column(String(64))
+    inputs: Mapped[str] = mapped_column(Text)
+    result: Mapped[str] = mapped_column(Text)
+    vr: Mapped[float] = mapped_column(Float)
+    hr: Mapped[float] = mapped_column(Float)
+    synergy: Mapped[float] = mapped_column(Float)
+    org_air: Mapped[float] = mapped_column(Float)
+    org_air_ci_lower: Mapped[float] = mapped_column(Float)
+    org_air_ci_upper: Mapped[float] = mapped_column(Float)
+    review_status: Mapped[str] = mapped_column(String(20), index=True)
+    review_reasons: Mapped[str] = mapped_column(Text, default="[]")
+    compared_with_score_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("org_air_scores.id")
+    )
+    approved_at: Mapped[datetime | None]
+    created_by: Mapped[str | None] = mapped_column(String(64))

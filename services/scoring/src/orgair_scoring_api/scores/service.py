@@ -1,0 +1,346 @@
+"""Computing, storing and reading Org-AI-R scores.
+
+A score is computed from a submitted (or approved) assessment: its seven dimension
+scores, its scoring inputs and its company's industry. The stored row keeps the inputs
+snapshot and the exact parameter profile, so any past score can be recomputed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from orgair_cache import Cache
+from orgair_config import Settings
+from orgair_database import utcnow
+from orgair_observability import Conflict, NotFound, ProblemError
+from orgair_scoring import DIMENSIONS, CompanyInputs, ScoreResult, derive_profile, score_company
+from orgair_scoring_api import cache_keys
+from orgair_scoring_api.assessments.models import Assessment
+from orgair_scoring_api.assessments.schemas import AssessmentOut
+from orgair_scoring_api.assessments.service import require_assessment
+from orgair_scoring_api.assessments.status import AssessmentStatus
+from orgair_scoring_api.companies.models import Company
+from orgair_scoring_api.dimension_scores import repository as dimension_scores
+from orgair_scoring_api.dimension_scores.models import DimensionScore
+from orgair_scoring_api.dimension_scores.schemas import DimensionScoreOut
+from orgair_scoring_api.industries.models import Industry
+from orgair_scoring_api.parameters import service as parameters
+from orgair_scoring_api.reviews.models import ReviewDecision
+from orgair_scoring_api.scores.models import OrgAirScore
+from orgair_scoring_api.scores.review_gate import APPROVED_STATUSES, ReviewStatus, review_gate
+from orgair_scoring_api.scores.schemas import (
+    AssessmentDetailOut,
+    CompanyScoresOut,
+    PreviewRequest,
+    ReviewDecisionOut,
+    ScoreOut,
+)
+
+SCORABLE_STATUSES = frozenset({AssessmentStatus.SUBMITTED, AssessmentStatus.APPROVED})
+TREND_BAND = 5.0
+
+
+class IncompleteAssessment(ValueError):
+    """The assessment lacks what scoring needs; `problems` names each missing piece."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(detail for _, detail in problems))
+        self.problems = problems
+
+
+def build_inputs(
+    assessment: Assessment, industry: Industry, rows: list[DimensionScore]
+) -> CompanyInputs:
+    """CompanyInputs for an assessment; raises IncompleteAssessment naming what is missing."""
+    by_dimension = {row.dimension: row for row in rows}
+    problems = [
+        (f"/dimension_scores/{name}", f"missing dimension score: {name}")
+        for name in DIMENSIONS
+        if name not in by_dimension
+    ]
+    for field in ("talent_concentration", "market_cap_percentile"):
+        if getattr(assessment, field) is None:
+            problems.append((f"/scoring_inputs/{field}", f"missing scoring input: {field}"))
+    if problems:
+        raise IncompleteAssessment(problems)
+    return CompanyInputs(
+        id=str(assessment.company_id),
+        sector=industry.sector,
+        h_r_base=industry.h_r_base,
+        dimensions={name: by_dimension[name].score for name in DIMENSIONS},
+        talent_concentration=assessment.talent_concentration,
+        market_cap_percentile=assessment.market_cap_percentile,
+        alignment=assessment.alignment,
+        timing_factor=assessment.timing_factor,
+        evidence_count=sum(row.evidence_count for row in rows),
+    )
+
+
+def current_approved(session: Session, company_id: uuid.UUID) -> OrgAirScore | None:
+    return session.scalar(
+        select(OrgAirScore)
+        .where(OrgAirScore.company_id == company_id, OrgAirScore.approved_at.is_not(None))
+        .order_by(OrgAirScore.approved_at.desc(), OrgAirScore.created_at.desc())
+        .limit(1)
+    )
+
+
+def approve(
+    session: Session, score: OrgAirScore, status: ReviewStatus, now: datetime
+) -> set[uuid.UUID]:
+    """Make `score` the company's current score; returns the assessments whose status changed.
+
+    Per the CS1 life cycle, its assessment moves submitted → approved and the company's
+    previously approved assessments move approved → superseded.
+    """
+    score.review_status = status.value
+    score.approved_at = now
+    changed: set[uuid.UUID] = set()
+    assessment = session.get(Assessment, score.assessment_id)
+    assert assessment is not None
+    if assessment.status == AssessmentStatus.SUBMITTED:
+        assessment.status = AssessmentStatus.APPROVED.value
+        changed.add(assessment.id)
+    superseded = session.scalars(
+        select(Assessment).where(
+            Assessment.company_id == score.company_id,
+            Assessment.status == AssessmentStatus.APPROVED.value,
+            Assessment.id != score.assessment_id,
+        )
+    )
+    for previous in superseded:
+        previous.status = AssessmentStatus.SUPERSEDED.value
+        changed.add(previous.id)
+    return changed
+
+
+def new_score_row(
+    *,
+    assessment: Assessment,
+    inputs: CompanyInputs,
+    result: ScoreResult,
+    profile_id: uuid.UUID,
+    previous: OrgAirScore | None,
+    change_threshold: float,
+    actor: str | None,
+) -> tuple[OrgAirScore, ReviewStatus]:
+    decision = review_gate(
+        result.org_air,
+        previous.org_air if previous else None,
+        change_threshold=change_threshold,
+    )
+    row = OrgAirScore(
+        id=uuid.uuid4(),
+        assessment_id=assessment.id,
+        company_id=assessment.company_id,
+        profile_id=profile_id,
+        parameters_version=result.parameters_version,
+        parameters_hash=result.parameters_hash,
+        inputs=inputs.model_dump_json(),
+        result=result.model_dump_json(),
+        vr=result.vr,
+        hr=result.hr,
+        synergy=result.synergy,
+        org_air=result.org_air,
+        org_air_ci_lower=result.ci.org_air[0],
+        org_air_ci_upper=result.ci.org_air[1],
+        review_status=ReviewStatus.PENDING_REVIEW.value,
+        review_reasons=orjson.dumps(list(decision.reasons)).decode(),
+        compared_with_score_id=previous.id if previous else None,
+        created_by=actor,
+        created_at=utcnow(),
+    )
+    return row, decision.status
+
+
+def invalidate_after_scoring(
+    cache: Cache, company_id: uuid.UUID, assessments: set[uuid.UUID]
+) -> None:
+    cache.invalidate(
+        cache_keys.company_scores(cache, company_id),
+        *(cache_keys.assessment(cache, assessment_id) for assessment_id in assessments),
+    )
+
+
+def score_assessment(
+    session: Session,
+    cache: Cache,
+    settings: Settings,
+    assessment_id: uuid.UUID,
+    *,
+    profile: str | None,
+    actor: str | None,
+) -> ScoreOut:
+    assessment = require_assessment(session, assessment_id)
+    if assessment.status not in SCORABLE_STATUSES:
+        raise Conflict(
+            f"assessment is {assessment.status}: submit it before scoring",
+            current_status=assessment.status,
+            scorable_statuses=sorted(SCORABLE_STATUSES),
+        )
+    company = session.get(Company, assessment.company_id)
+    if company is None or company.is_deleted:
+        raise Conflict("the assessment's company was deleted")
+    industry = session.get(Industry, company.industry_id)
+    assert industry is not None  # enforced by the foreign key
+    try:
+        inputs = build_inputs(
+            assessment, industry, dimension_scores.list_for_assessment(session, assessment_id)
+        )
+    except IncompleteAssessment as exc:
+        raise ProblemError(
+            422,
+            "Assessment incomplete",
+            f"cannot score: {exc}",
+            errors=[{"pointer": pointer, "detail": detail} for pointer, detail in exc.problems],
+        ) from None
+    params, profile_row = parameters.resolve_for_scoring(session, settings, profile, actor=actor)
+    result = score_company(inputs, params)
+    previous = current_approved(session, assessment.company_id)
+    row, status = new_score_row(
+        assessment=assessment,
+        inputs=inputs,
+        result=result,
+        profile_id=profile_row.id,
+        previous=previous,
+        change_threshold=settings.HITL_SCORE_CHANGE_THRESHOLD,
+        actor=actor,
+    )
+    session.add(row)
+    changed: set[uuid.UUID] = set()
+    if status == ReviewStatus.AUTO_APPROVED:
+        changed = approve(session, row, status, row.created_at)
+    session.commit()
+    invalidate_after_scoring(cache, assessment.company_id, changed)
+    return score_out(row, None)
+
+
+def preview(session: Session, settings: Settings, request: PreviewRequest) -> dict[str, Any]:
+    try:
+        base = parameters.lookup(session, settings, request.profile or settings.PARAM_VERSION)
+    except LookupError as exc:
+        raise ProblemError(
+            422, "Unknown parameter profile", str(exc),
+            errors=[{"pointer": "/body/profile", "detail": str(exc)}],
+        ) from None  # fmt: skip
+    params = base
+    if request.overrides:
+        try:
+            params = derive_profile(base, request.overrides)
+        except ValidationError as exc:
+            raise ProblemError(
+                422, "Invalid parameter overrides", "the overrides do not form a valid profile",
+                errors=[
+                    {"pointer": "/body/overrides/" + "/".join(str(p) for p in error["loc"]),
+                     "detail": error["msg"]}
+                    for error in exc.errors(include_input=False, include_url=False)
+                ],
+            ) from None  # fmt: skip
+    inputs = CompanyInputs.model_validate(request.inputs.model_dump())
+    return score_company(inputs, params).to_json_dict()
+
+
+def score_out(row: OrgAirScore, review: ReviewDecision | None) -> ScoreOut:
+    return ScoreOut(
+        id=row.id,
+        assessment_id=row.assessment_id,
+        company_id=row.company_id,
+        parameters_version=row.parameters_version,
+        parameters_hash=row.parameters_hash,
+        org_air=row.org_air,
+        vr=row.vr,
+        hr=row.hr,
+        synergy=row.synergy,
+        org_air_ci=(row.org_air_ci_lower, row.org_air_ci_upper),
+        review_status=ReviewStatus(row.review_status),
+        review_reasons=orjson.loads(row.review_reasons),
+        compared_with_score_id=row.compared_with_score_id,
+        approved_at=row.approved_at,
+        created_by=row.created_by,
+        created_at=row.created_at,
+        breakdown=orjson.loads(row.result),
+        inputs=orjson.loads(row.inputs),
+        review=ReviewDecisionOut.model_validate(review) if review else None,
+    )
+
+
+def with_reviews(session: Session, rows: list[OrgAirScore]) -> list[ScoreOut]:
+    ids = [row.id for row in rows]
+    reviews: dict[uuid.UUID, ReviewDecision] = {}
+    if ids:
+        query = select(ReviewDecision).where(ReviewDecision.score_id.in_(ids))
+        reviews = {review.score_id: review for review in session.scalars(query)}
+    return [score_out(row, reviews.get(row.id)) for row in rows]
+
+
+def trend_of(approved_oldest_first: list[OrgAirScore]) -> str | None:
+    if not approved_oldest_first:
+        return None
+    change = approved_oldest_first[-1].org_air - approved_oldest_first[0].org_air
+    if change > TREND_BAND:
+        return "improving"
+    if change < -TREND_BAND:
+        return "declining"
+    return "stable"
+
+
+def company_scores(
+    session: Session, cache: Cache, settings: Settings, company_id: uuid.UUID
+) -> dict[str, Any]:
+    def load() -> dict[str, Any] | None:
+        company = session.get(Company, company_id)
+        if company is None or company.is_deleted:
+            return None
+        rows = list(
+            session.scalars(
+                select(OrgAirScore)
+                .where(OrgAirScore.company_id == company_id)
+                .order_by(OrgAirScore.created_at.desc(), OrgAirScore.id)
+            )
+        )
+        history = with_reviews(session, rows)
+        approved = sorted(
+            (row for row in rows if row.approved_at is not None),
+            key=lambda r: r.approved_at,  # type: ignore[arg-type,return-value]
+        )
+        current = max(
+            (item for item in history if item.review_status in APPROVED_STATUSES),
+            key=lambda item: item.approved_at,  # type: ignore[arg-type,return-value]
+            default=None,
+        )
+        return CompanyScoresOut(
+            company_id=company_id, current=current, trend=trend_of(approved), history=history
+        ).model_dump(mode="json")
+
+    found = cache.get_or_load(
+        cache_keys.company_scores(cache, company_id), settings.CACHE_TTL_SCORES, load
+    )
+    if found is None:
+        raise NotFound("company", company_id)
+    return found
+
+
+def assessment_detail(session: Session, assessment_id: uuid.UUID) -> AssessmentDetailOut:
+    assessment = require_assessment(session, assessment_id)
+    rows = list(
+        session.scalars(
+            select(OrgAirScore)
+            .where(OrgAirScore.assessment_id == assessment_id)
+            .order_by(OrgAirScore.created_at.desc(), OrgAirScore.id)
+        )
+    )
+    return AssessmentDetailOut(
+        **AssessmentOut.model_validate(assessment).model_dump(),
+        dimension_scores=[
+            DimensionScoreOut.model_validate(row)
+            for row in dimension_scores.list_for_assessment(session, assessment_id)
+        ],
+        scores=with_reviews(session, rows),
+    )
