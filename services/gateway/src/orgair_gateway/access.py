@@ -1,0 +1,153 @@
+"""Authentication, role floor and rate limits for every request except the open probes.
+
+Pure ASGI, in front of both the proxy and the gateway's own endpoints:
+
+1. the API key (`Authorization: Bearer` or `X-API-Key`) is authenticated;
+   a missing or bad key is counted against the client address's budget of
+   failed attempts, and answered 401 (or 429 once that budget is spent);
+2. the key's request is counted against its own budget (429 when spent);
+3. the role must allow the method at all (viewer: reads; analyst: writes);
+   endpoints ask for more themselves (scoring per endpoint, admin endpoints here);
+4. the identity is put in the request state for the proxy and the endpoints,
+   and the key's id is bound into the log context as `caller_id` (the access
+   line carries it; a field named like `key_id` would be masked by the log
+   redaction, which treats any `key` field as a secret).
+
+Every answer to a counted request carries `RateLimit-Policy` and `RateLimit`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import structlog
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from orgair_auth import Identity, KeyRejected, Role, minimal_role_for_method
+from orgair_gateway.asgi import send_problem, state
+from orgair_gateway.credentials import presented_api_key
+from orgair_gateway.proxy import IDENTITY_STATE
+from orgair_gateway.runtime import GatewayRuntime
+from orgair_observability import get_logger
+
+__all__ = ["AccessControlMiddleware"]
+
+log = get_logger(__name__)
+
+UNAUTHORIZED_DETAIL = (
+    "A valid API key is required: send it as 'Authorization: Bearer <key>' or 'X-API-Key: <key>'."
+)
+_WWW_AUTHENTICATE = ("WWW-Authenticate", 'Bearer realm="orgair"')
+
+
+class AccessControlMiddleware:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        runtime: GatewayRuntime,
+        open_paths: Iterable[str],
+    ) -> None:
+        self.app = app
+        self.runtime = runtime
+        self.open_paths = frozenset(open_paths)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in self.open_paths:
+            await self.app(scope, receive, send)
+            return
+        resources = self.runtime.resources
+        # Bound for every counted request, so the access line always has the field.
+        structlog.contextvars.bind_contextvars(caller_id=None)
+        key = presented_api_key(scope)
+        address = _client_address(scope)
+        if key is None:
+            await self._reject(scope, receive, send, address, reason="missing")
+            return
+        authenticator = resources.authenticator
+        limiter = resources.rate_limiter
+        if not authenticator.is_cached(key) and await limiter.is_exhausted(
+            resources.address_policy, f"addr:{address}"
+        ):
+            # A spent address is not allowed another key lookup: that is what
+            # makes spraying keys pointless.
+            await self._reject(scope, receive, send, address, reason="address_exhausted")
+            return
+        try:
+            record = await authenticator.authenticate(key)
+        except KeyRejected as exc:
+            await self._reject(scope, receive, send, address, reason=exc.reason.value)
+            return
+
+        identity = Identity(key_id=str(record.id), role=record.role)
+        structlog.contextvars.bind_contextvars(caller_id=identity.key_id)
+        decision = await limiter.hit(resources.key_policy, f"key:{identity.key_id}")
+        rate_headers = _encoded(decision.headers()) if decision else resources.policy_only_headers
+        if decision is not None and not decision.allowed:
+            await send_problem(
+                scope, receive, send, 429, "Too Many Requests",
+                f"This API key may make {decision.policy.quota} requests per "
+                f"{decision.policy.window_seconds} s; retry after {decision.reset_seconds} s.",
+                headers=decision.headers(),
+            )  # fmt: skip
+            return
+
+        required = minimal_role_for_method(scope["method"])
+        if not identity.role.grants(required):
+            await _forbidden(scope, receive, send, identity.role, required, rate_headers)
+            return
+
+        state(scope)[IDENTITY_STATE] = identity
+
+        async def send_with_rate_limit(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", ()), *rate_headers]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_rate_limit)
+
+    async def _reject(
+        self, scope: Scope, receive: Receive, send: Send, address: str, *, reason: str
+    ) -> None:
+        resources = self.runtime.resources
+        log.info("authentication_failed", reason=reason)
+        decision = await resources.rate_limiter.hit(resources.address_policy, f"addr:{address}")
+        if decision is not None and not decision.allowed:
+            await send_problem(
+                scope, receive, send, 429, "Too Many Requests",
+                "Too many failed authentication attempts from this address; "
+                f"retry after {decision.reset_seconds} s.",
+                headers=decision.headers(),
+            )  # fmt: skip
+            return
+        headers = [_WWW_AUTHENTICATE]
+        if decision is not None:
+            headers.extend(decision.headers())
+        await send_problem(
+            scope, receive, send, 401, "Unauthorized", UNAUTHORIZED_DETAIL, headers=headers
+        )
+
+
+async def _forbidden(
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    role: Role,
+    required: Role,
+    rate_headers: list[tuple[bytes, bytes]],
+) -> None:
+    headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in rate_headers]
+    await send_problem(
+        scope, receive, send, 403, "Forbidden",
+        f"This operation needs the {required.value} role; the API key has {role.value}.",
+        headers=headers, required_role=required.value,
+    )  # fmt: skip
+
+
+def _client_address(scope: Scope) -> str:
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
+def _encoded(headers: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
+    return [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers]

@@ -1,0 +1,105 @@
+"""API key authentication against the key store, with a short in-process cache.
+
+Every proxied request is authenticated, so a database round trip per request
+would cap the gateway's throughput at the database's. A successful lookup is
+therefore reused for `API_KEY_CACHE_SECONDS`: a revocation or a new expiry takes
+effect within that time on every replica (at once on the replica that revoked
+it). Failed lookups are never cached; they are rate-limited per client address.
+The cache is keyed by the key's HMAC digest, so no key is kept in memory.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import datetime
+
+from anyio import to_thread
+from sqlalchemy import select
+
+from orgair_auth import (
+    ApiKey,
+    ApiKeyRecord,
+    ApiKeyRepository,
+    KeyRejected,
+    RejectionReason,
+    digest_api_key,
+    ensure_active,
+    is_well_formed_api_key,
+)
+from orgair_database import Database, utcnow
+
+__all__ = ["KeyAuthenticator"]
+
+# Bounded so a flood of distinct valid keys cannot grow the process without limit.
+MAX_CACHED_KEYS = 10_000
+
+
+class KeyAuthenticator:
+    def __init__(
+        self,
+        database: Database,
+        secret: str,
+        *,
+        cache_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+        now: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._database = database
+        self._secret = secret
+        self._cache_seconds = cache_seconds
+        self._clock = clock
+        self._now = now
+        self._cache: OrderedDict[str, tuple[float, ApiKeyRecord]] = OrderedDict()
+
+    async def authenticate(self, key: str) -> ApiKeyRecord:
+        """The active record of `key`; raises `KeyRejected` (malformed, unknown, revoked,
+        expired). Expiry is checked on every call, cached or not."""
+        if not is_well_formed_api_key(key):
+            raise KeyRejected(RejectionReason.MALFORMED)
+        digest = digest_api_key(key, self._secret)
+        record = self._cached(digest)
+        if record is None:
+            record = await to_thread.run_sync(self._find, key)
+            self._remember(digest, record)
+        return ensure_active(record, self._now())
+
+    def is_cached(self, key: str) -> bool:
+        """Whether `key` would be answered from the cache (no I/O)."""
+        return is_well_formed_api_key(key) and (
+            self._cached(digest_api_key(key, self._secret)) is not None
+        )
+
+    def forget(self, key_id: uuid.UUID) -> None:
+        """Drop a key from this process's cache (after revoking it here)."""
+        for digest in [d for d, (_, record) in self._cache.items() if record.id == key_id]:
+            del self._cache[digest]
+
+    def check(self) -> None:
+        """Readiness: the key table answers (raises the driver's error otherwise)."""
+        with self._database.sessions() as session:
+            session.execute(select(ApiKey.id).limit(1))
+
+    def _find(self, key: str) -> ApiKeyRecord:
+        with self._database.sessions() as session:
+            return ApiKeyRepository(session, self._secret).find(key)
+
+    def _cached(self, digest: str) -> ApiKeyRecord | None:
+        entry = self._cache.get(digest)
+        if entry is None:
+            return None
+        fetched_at, record = entry
+        if self._clock() - fetched_at > self._cache_seconds:
+            del self._cache[digest]
+            return None
+        return record
+
+    def _remember(self, digest: str, record: ApiKeyRecord) -> None:
+        if self._cache_seconds <= 0:
+            return
+        self._cache[digest] = (self._clock(), record)
+        self._cache.move_to_end(digest)
+        while len(self._cache) > MAX_CACHED_KEYS:
+            self._cache.popitem(last=False)

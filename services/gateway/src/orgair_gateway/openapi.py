@@ -1,0 +1,95 @@
+"""The public OpenAPI document: scoring's versioned routes and the gateway's own endpoints,
+with the API-key security scheme and the errors the gateway adds to every call.
+
+Built from the scoring app's routers (`orgair_scoring_api.app.api_routers`), not
+fetched from a running scoring service: scoring serves no `/openapi.json`
+outside DEBUG, and the document must not depend on start order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+
+from orgair_config import Settings
+
+__all__ = ["SECURITY_SCHEMES", "public_openapi"]
+
+SECURITY_SCHEMES: dict[str, dict[str, str]] = {
+    "ApiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+    "BearerApiKey": {"type": "http", "scheme": "bearer", "bearerFormat": "oair_…"},
+}
+_PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "RFC 9457 problem details.",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "correlation_id": {"type": "string"},
+    },
+}
+_GATEWAY_ERRORS = {
+    "401": "No API key, or an unknown, revoked or expired one.",
+    "403": "The API key's role does not allow this operation.",
+    "413": "The request body is larger than the gateway accepts.",
+    "429": "Rate limit spent; see Retry-After, RateLimit and RateLimit-Policy.",
+    "502": "Scoring is unreachable.",
+    "503": "The gateway has no free upstream connection.",
+    "504": "Scoring did not answer in time.",
+}
+_METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options"})
+
+
+def public_openapi(
+    settings: Settings, gateway_routers: Iterable[APIRouter], open_paths: Iterable[str]
+) -> dict[str, Any]:
+    from orgair_scoring_api.app import api_routers
+
+    document_app = FastAPI(
+        title=f"{settings.APP_NAME} API",
+        version=settings.APP_VERSION,
+        description=(
+            "The public API, served by the gateway. Every operation except the probes "
+            "needs an API key, sent as `Authorization: Bearer <key>` or `X-API-Key: <key>`. "
+            "Reads need the viewer role, writes analyst, review decisions reviewer, "
+            "key management admin."
+        ),
+    )
+    for prefix, router in api_routers(settings):
+        document_app.include_router(router, prefix=prefix)
+    for router in gateway_routers:
+        document_app.include_router(router)
+    schema = document_app.openapi()
+
+    components = schema.setdefault("components", {})
+    components.setdefault("securitySchemes", {}).update(SECURITY_SCHEMES)
+    components.setdefault("schemas", {})["Problem"] = _PROBLEM_SCHEMA
+    schema["security"] = [{name: []} for name in SECURITY_SCHEMES]
+    open_set = frozenset(open_paths)
+    for path, item in schema.get("paths", {}).items():
+        for method, operation in item.items():
+            if method not in _METHODS:
+                continue
+            if path in open_set:
+                operation["security"] = []  # the probes need no key
+                continue
+            responses = operation.setdefault("responses", {})
+            for status, description in _GATEWAY_ERRORS.items():
+                responses.setdefault(
+                    status,
+                    {
+                        "description": description,
+                        "content": {
+                            "application/problem+json": {
+                                "schema": {"$ref": "#/components/schemas/Problem"}
+                            }
+                        },
+                    },
+                )
+    return schema

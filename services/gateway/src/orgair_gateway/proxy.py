@@ -1,0 +1,331 @@
+"""The reverse proxy: a pure-ASGI app that streams `/api/v1/*` and `/api/v2/*` to scoring.
+
+Kept out of FastAPI's routing on purpose: on this hot path routing, dependency
+injection and response models cost more than the forwarding itself (DESIGN §4).
+
+Upstream client: one pooled `aiohttp.ClientSession` per process, created in
+the lifespan. Chosen over `httpx.AsyncClient` by measurement: through the same
+pure-ASGI proxy, httpx's connection pool serialises under concurrency
+(encode/httpx#3215) and gave a fraction of aiohttp's throughput
+(bench/bench_gateway_proxy.py prints both).
+
+Failures never become a 500 or a hang:
+    upstream refuses or drops the connection  -> 502
+    no connection or no answer in time         -> 504 (connect / read timeout)
+    no pooled connection free in time          -> 503 (pool timeout)
+A failure after the response has started can only cut the response short.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterable
+
+import aiohttp
+from opentelemetry import propagate, trace
+from starlette.types import ASGIApp, Receive, Scope, Send
+from yarl import URL
+
+from orgair_auth import Identity, IdentitySigner, request_target
+from orgair_gateway.asgi import send_problem, state
+from orgair_gateway.body_limit import RequestBodyTooLarge, body_limit_exceeded
+from orgair_gateway.credentials import CREDENTIAL_HEADERS
+from orgair_observability import get_correlation_id, get_logger
+from orgair_observability.logging import mark_exception_logged
+
+__all__ = ["ProxyRoutesMiddleware", "UpstreamProxy", "UpstreamSettings"]
+
+log = get_logger(__name__)
+
+IDENTITY_STATE = "identity"
+
+# RFC 9110 §7.6.1: meaningful for one connection only, never forwarded.
+HOP_BY_HOP = frozenset(
+    {
+        b"connection",
+        b"keep-alive",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"proxy-connection",
+        b"te",
+        b"trailer",
+        b"transfer-encoding",
+        b"upgrade",
+    }
+)
+# Replaced by the gateway, whatever the caller sent.
+_REWRITTEN = frozenset(
+    {
+        b"host",
+        b"x-forwarded-for",
+        b"x-forwarded-proto",
+        b"x-forwarded-host",
+        b"x-correlation-id",
+        b"x-orgair-key-id",
+        b"x-orgair-role",
+        b"x-orgair-timestamp",
+        b"x-orgair-signature",
+    }
+)
+_DROPPED_REQUEST_HEADERS = HOP_BY_HOP | CREDENTIAL_HEADERS | _REWRITTEN
+# The gateway's server writes its own (as nginx hides the upstream's by default).
+_DROPPED_RESPONSE_HEADERS = HOP_BY_HOP | {b"date", b"server"}
+_TRACE_HEADERS = frozenset({b"traceparent", b"tracestate"})
+
+
+class UpstreamSettings:
+    """The proxy's knobs, from `Settings` (kept apart so tests can build one directly)."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        connect_timeout: float,
+        read_timeout: float,
+        pool_timeout: float,
+        pool_size: int,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self.pool_timeout = pool_timeout
+        self.pool_size = pool_size
+
+
+def _connection_tokens(headers: Iterable[tuple[bytes, bytes]]) -> frozenset[bytes]:
+    """Header names listed in `Connection` (hop-by-hop for this message, RFC 9110 §7.6.1)."""
+    tokens: set[bytes] = set()
+    for name, value in headers:
+        if name.lower() == b"connection":
+            tokens.update(token.strip().lower() for token in value.split(b","))
+    return frozenset(tokens)
+
+
+class UpstreamProxy:
+    """Forwards a request to the upstream and streams the answer back."""
+
+    def __init__(self, upstream: UpstreamSettings, signer: IdentitySigner) -> None:
+        self.upstream = upstream
+        self.signer = signer
+        self._session: aiohttp.ClientSession | None = None
+        # Waiting for a free connection is bounded by our own semaphore, so that a
+        # full pool (503) is told apart from an unreachable upstream (502/504).
+        self._slots = asyncio.Semaphore(upstream.pool_size)
+
+    async def start(self) -> None:
+        # Created on the serving event loop, which may differ from the constructor's.
+        self._slots = asyncio.Semaphore(self.upstream.pool_size)
+        connector = aiohttp.TCPConnector(
+            limit=self.upstream.pool_size,
+            limit_per_host=self.upstream.pool_size,
+            keepalive_timeout=30,
+            ttl_dns_cache=60,
+        )
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            timeout=aiohttp.ClientTimeout(
+                total=None,
+                sock_connect=self.upstream.connect_timeout,
+                sock_read=self.upstream.read_timeout,
+            ),
+            # Bodies pass through as they are: no decompression, no cookies kept,
+            # none of aiohttp's default request headers added.
+            auto_decompress=False,
+            cookie_jar=aiohttp.DummyCookieJar(),
+            skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding"),
+        )
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def probe(self, path: str, *, within_seconds: float) -> int:
+        """GET `path` on the upstream (readiness); its status, or an aiohttp error."""
+        if self._session is None:
+            raise RuntimeError("UpstreamProxy.start() was not awaited (lifespan)")
+        async with self._session.get(
+            self.upstream.base_url + path, timeout=aiohttp.ClientTimeout(total=within_seconds)
+        ) as response:
+            await response.read()
+            return response.status
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        session = self._session
+        if session is None:
+            raise RuntimeError("UpstreamProxy.start() was not awaited (lifespan)")
+        if not await self._acquire_slot():
+            await send_problem(
+                scope, receive, send, 503, "Service Unavailable",
+                "The gateway has no free upstream connection; retry shortly.",
+                headers={"Retry-After": "1"},
+            )  # fmt: skip
+            return
+        try:
+            await self._forward(session, scope, receive, send)
+        finally:
+            self._slots.release()
+
+    async def _acquire_slot(self) -> bool:
+        if not self._slots.locked():
+            await self._slots.acquire()
+            return True
+        try:
+            async with asyncio.timeout(self.upstream.pool_timeout):
+                await self._slots.acquire()
+        except TimeoutError:
+            log.warning("upstream_pool_exhausted", pool_size=self.upstream.pool_size)
+            return False
+        return True
+
+    async def _forward(
+        self, session: aiohttp.ClientSession, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        method: str = scope["method"]
+        target = request_target(
+            scope.get("raw_path") or scope["path"].encode(), scope["query_string"]
+        )
+        headers, has_body = self._upstream_headers(scope, method, target)
+        url = URL(self.upstream.base_url + target, encoded=True)
+        started = False
+        try:
+            async with session.request(
+                method,
+                url,
+                headers=headers,
+                data=_request_body(receive) if has_body else None,
+                allow_redirects=False,
+                compress=None,
+            ) as upstream:
+                response_headers = self._downstream_headers(upstream.raw_headers)
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": upstream.status,
+                        "headers": response_headers,
+                    }
+                )
+                started = True
+                if method == "HEAD":
+                    await send({"type": "http.response.body", "body": b"", "more_body": False})
+                    return
+                async for chunk in upstream.content.iter_any():
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            if body_limit_exceeded(scope):
+                raise RequestBodyTooLarge from None
+            if started:
+                # The status line is gone: all that is left is to cut the response short.
+                log.error("upstream_failed_mid_response", error_type=type(exc).__name__)
+                mark_exception_logged(exc)
+                raise
+            await self._upstream_problem(scope, receive, send, exc)
+
+    def _upstream_headers(
+        self, scope: Scope, method: str, target: str
+    ) -> tuple[list[tuple[str, str]], bool]:
+        raw: list[tuple[bytes, bytes]] = scope["headers"]
+        drop = _DROPPED_REQUEST_HEADERS | _connection_tokens(raw)
+        headers: list[tuple[str, str]] = []
+        forwarded_for: list[str] = []
+        host = ""
+        has_body = False
+        caller_trace: list[tuple[str, str]] = []
+        for name, value in raw:
+            if name == b"x-forwarded-for":
+                forwarded_for.append(value.decode("latin-1"))
+            elif name == b"host":
+                host = value.decode("latin-1")
+            elif name == b"transfer-encoding" or (name == b"content-length" and value != b"0"):
+                has_body = True
+            if name in drop:
+                continue
+            if name in _TRACE_HEADERS:
+                caller_trace.append((name.decode("latin-1"), value.decode("latin-1")))
+                continue
+            headers.append((name.decode("latin-1"), value.decode("latin-1")))
+
+        client = scope.get("client")
+        if client:
+            forwarded_for.append(client[0])
+        if forwarded_for:
+            headers.append(("X-Forwarded-For", ", ".join(forwarded_for)))
+        headers.append(("X-Forwarded-Proto", scope.get("scheme", "http")))
+        if host:
+            headers.append(("X-Forwarded-Host", host))
+        correlation_id = get_correlation_id()
+        if correlation_id:
+            headers.append(("X-Correlation-ID", correlation_id))
+        headers.extend(_trace_headers(caller_trace))
+
+        identity: Identity = state(scope)[IDENTITY_STATE]
+        headers.extend(self.signer.sign(identity, method, target))
+        return headers, has_body
+
+    @staticmethod
+    def _downstream_headers(raw: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+        raw = list(raw)
+        drop = _DROPPED_RESPONSE_HEADERS | _connection_tokens(raw)
+        return [(name.lower(), value) for name, value in raw if name.lower() not in drop]
+
+    async def _upstream_problem(
+        self, scope: Scope, receive: Receive, send: Send, exc: BaseException
+    ) -> None:
+        error_type = type(exc).__name__
+        if isinstance(exc, aiohttp.ConnectionTimeoutError):
+            status, title = 504, "Gateway Timeout"
+            detail = "The upstream service did not accept a connection in time."
+        elif isinstance(exc, TimeoutError):
+            status, title = 504, "Gateway Timeout"
+            detail = "The upstream service did not answer in time."
+        else:
+            status, title = 502, "Bad Gateway"
+            detail = "The upstream service is unreachable or closed the connection."
+        log.warning("upstream_unavailable", status=status, error_type=error_type)
+        await send_problem(scope, receive, send, status, title, detail)
+
+
+def _trace_headers(caller_trace: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The gateway's own span context when it traces the request (scoring's span then
+    becomes its child), else the caller's `traceparent`/`tracestate` unchanged."""
+    if trace.get_current_span().get_span_context().is_valid:
+        carrier: dict[str, str] = {}
+        propagate.inject(carrier)
+        if carrier:
+            return list(carrier.items())
+    return caller_trace
+
+
+async def _request_body(receive: Receive) -> AsyncIterator[bytes]:
+    """The caller's body, chunk by chunk, as it arrives (never buffered whole)."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            # The caller went away mid-upload; aborting the upstream request is all
+            # that is left to do.
+            raise aiohttp.ClientPayloadError("client disconnected during the request body")
+        body = message.get("body", b"")
+        if body:
+            yield body
+        if not message.get("more_body", False):
+            return
+
+
+class ProxyRoutesMiddleware:
+    """Sends requests under the proxied prefixes to the proxy, everything else on."""
+
+    def __init__(self, app: ASGIApp, *, proxy: ASGIApp, prefixes: Iterable[str]) -> None:
+        self.app = app
+        self.proxy = proxy
+        self.prefixes = tuple(prefix.rstrip("/") for prefix in prefixes)
+        self._with_slash = tuple(prefix + "/" for prefix in self.prefixes)
+
+    def proxies(self, path: str) -> bool:
+        return path.startswith(self._with_slash) or path in self.prefixes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self.proxies(scope["path"]):
+            await self.proxy(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)

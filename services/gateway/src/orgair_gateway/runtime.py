@@ -1,0 +1,88 @@
+"""The gateway's process-wide resources, created in the lifespan and closed after it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from orgair_auth import IdentitySigner
+from orgair_config import Settings
+from orgair_database import Database
+from orgair_gateway.keystore import KeyAuthenticator
+from orgair_gateway.proxy import UpstreamProxy, UpstreamSettings
+from orgair_gateway.rate_limit import RateLimiter, RateLimitPolicy
+
+__all__ = ["GatewayResources", "GatewayRuntime"]
+
+
+@dataclass
+class GatewayResources:
+    settings: Settings
+    database: Database
+    authenticator: KeyAuthenticator
+    rate_limiter: RateLimiter
+    proxy: UpstreamProxy
+    key_policy: RateLimitPolicy
+    address_policy: RateLimitPolicy
+    # Sent while Redis is down: the policy still holds, the remaining count is unknown.
+    policy_only_headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, settings: Settings, proxy: UpstreamProxy) -> GatewayResources:
+        secret = settings.SECRET_KEY.get_secret_value()
+        database = Database.from_settings(settings)
+        key_policy = RateLimitPolicy("per-key", settings.RATE_LIMIT_PER_MINUTE)
+        return cls(
+            settings=settings,
+            database=database,
+            authenticator=KeyAuthenticator(
+                database, secret, cache_seconds=settings.API_KEY_CACHE_SECONDS
+            ),
+            rate_limiter=RateLimiter.from_url(
+                settings.REDIS_URL, timeout_seconds=settings.RATE_LIMIT_REDIS_TIMEOUT_SECONDS
+            ),
+            proxy=proxy,
+            key_policy=key_policy,
+            address_policy=RateLimitPolicy(
+                "failed-auth-per-address", settings.RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE
+            ),
+            policy_only_headers=[(b"ratelimit-policy", key_policy.header.encode("latin-1"))],
+        )
+
+    async def close(self) -> None:
+        await self.proxy.close()
+        await self.rate_limiter.close()
+        self.database.dispose()
+
+
+class GatewayRuntime:
+    """Holds the resources for the middleware, which is built before the lifespan runs."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.proxy = UpstreamProxy(
+            UpstreamSettings(
+                base_url=settings.scoring_upstream_url,
+                connect_timeout=settings.GATEWAY_UPSTREAM_CONNECT_TIMEOUT_SECONDS,
+                read_timeout=settings.GATEWAY_UPSTREAM_READ_TIMEOUT_SECONDS,
+                pool_timeout=settings.GATEWAY_UPSTREAM_POOL_TIMEOUT_SECONDS,
+                pool_size=settings.GATEWAY_UPSTREAM_POOL_SIZE,
+            ),
+            IdentitySigner(settings.SECRET_KEY.get_secret_value()),
+        )
+        self._resources: GatewayResources | None = None
+
+    @property
+    def resources(self) -> GatewayResources:
+        if self._resources is None:
+            raise RuntimeError("gateway resources are created in the lifespan")
+        return self._resources
+
+    async def start(self) -> GatewayResources:
+        await self.proxy.start()
+        self._resources = GatewayResources.build(self.settings, self.proxy)
+        return self._resources
+
+    async def stop(self) -> None:
+        if self._resources is not None:
+            await self._resources.close()
+            self._resources = None

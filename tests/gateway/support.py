@@ -1,0 +1,126 @@
+"""Real HTTP servers for the gateway tests: uvicorn in a background thread, on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from tests.support.servers import free_port
+
+
+class ThreadedServer:
+    """An ASGI app served by uvicorn on 127.0.0.1 in a daemon thread (lifespan included)."""
+
+    def __init__(self, app: Any, port: int | None = None) -> None:
+        self.port = port or free_port()
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, log_config=None, access_log=False,
+            lifespan="on", timeout_graceful_shutdown=2,
+        )  # fmt: skip
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> ThreadedServer:
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if not self.thread.is_alive():
+                raise RuntimeError("server thread exited while starting")
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not start in 30 s")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@contextlib.contextmanager
+def serving(app: Any, port: int | None = None) -> Iterator[ThreadedServer]:
+    server = ThreadedServer(app, port).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+class FakeUpstream:
+    """A scoring stand-in that records what reached it and misbehaves on request."""
+
+    STREAM_CHUNK = 64 * 1024
+    STREAM_CHUNKS = 128  # 8 MiB in all
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.release_stream = threading.Event()
+        self.slow_seconds = 5.0
+        self.app = Starlette(
+            routes=[
+                Route("/readyz", self.readyz),
+                Route("/api/v1/echo", self.echo, methods=["GET", "POST", "PUT"]),
+                Route("/api/v1/stream", self.stream),
+                Route("/api/v1/slow", self.slow),
+                Route("/api/v1/hop", self.hop),
+            ]
+        )
+
+    async def readyz(self, request: Request) -> Response:
+        return JSONResponse({"status": "ready"})
+
+    async def echo(self, request: Request) -> Response:
+        body = await request.body()
+        seen = {
+            "method": request.method,
+            "path": request.url.path,
+            "query": request.url.query,
+            "headers": [(k, v) for k, v in request.headers.items()],
+            "body_length": len(body),
+        }
+        self.requests.append(seen)
+        return JSONResponse(seen)
+
+    async def stream(self, request: Request) -> Response:
+        release = self.release_stream
+
+        async def chunks() -> Any:
+            yield b"a" * self.STREAM_CHUNK
+            # The rest only once the client has received the first chunk through
+            # the gateway: a proxy that buffers whole responses never gets there.
+            while not release.is_set():
+                await asyncio.sleep(0.01)
+            for _ in range(self.STREAM_CHUNKS - 1):
+                yield b"b" * self.STREAM_CHUNK
+
+        return StreamingResponse(chunks(), media_type="application/octet-stream")
+
+    async def slow(self, request: Request) -> Response:
+        await asyncio.sleep(self.slow_seconds)
+        return JSONResponse({"slow": True})
+
+    async def hop(self, request: Request) -> Response:
+        return Response(
+            b"{}",
+            media_type="application/json",
+            headers={
+                "Connection": "keep-alive, X-Upstream-Hop",
+                "X-Upstream-Hop": "connection-scoped",
+                "Keep-Alive": "timeout=5",
+                "Proxy-Authenticate": "Basic",
+                "X-End-To-End": "kept",
+            },
+        )
