@@ -1,0 +1,1 @@
+"""Celery worker: fund scoring jobs, reports to S3, progress events."""
