@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
+import redis
 
 from orgair_auth import ApiKeyRepository, IssuedApiKey, Role
 from orgair_config import Settings
@@ -48,9 +49,12 @@ def fake_upstream() -> Iterator[tuple[FakeUpstream, ThreadedServer]]:
 
 @pytest.fixture
 def gateway_settings(
-    migrated: Settings, fake_upstream: tuple[FakeUpstream, ThreadedServer]
+    migrated: Settings,
+    fake_upstream: tuple[FakeUpstream, ThreadedServer],
+    redis_client: redis.Redis,
 ) -> Callable[..., Settings]:
-    """Settings for a gateway in front of the fake upstream; overrides win."""
+    """Settings for a gateway in front of the fake upstream; overrides win. Redis starts
+    empty (`redis_client` flushes it), so no test inherits another's rate-limit counts."""
 
     def build(**overrides: object) -> Settings:
         values = migrated.model_dump()

@@ -101,8 +101,8 @@ class FakeUpstream:
             yield b"a" * self.STREAM_CHUNK
             # The rest only once the client has received the first chunk through
             # the gateway: a proxy that buffers whole responses never gets there.
-            while not release.is_set():
-                await asyncio.sleep(0.01)
+            if not await asyncio.to_thread(release.wait, 30):
+                return
             for _ in range(self.STREAM_CHUNKS - 1):
                 yield b"b" * self.STREAM_CHUNK
 
@@ -124,3 +124,29 @@ class FakeUpstream:
                 "X-End-To-End": "kept",
             },
         )
+
+
+@contextlib.contextmanager
+def captured_log_lines() -> Iterator[list[str]]:
+    """Every log line the process renders while inside the block (formatted as in production).
+
+    Adds a second handler beside the one `configure_logging` installed, with its
+    formatter, so the lines are exactly what the service would write.
+    """
+    import io
+    import logging
+
+    root = logging.getLogger()
+    service_handler = next(
+        h for h in root.handlers if getattr(h, "_orgair_observability_handler", False)
+    )
+    buffer = io.StringIO()
+    handler = logging.StreamHandler(buffer)
+    handler.setFormatter(service_handler.formatter)
+    root.addHandler(handler)
+    lines: list[str] = []
+    try:
+        yield lines
+    finally:
+        root.removeHandler(handler)
+        lines.extend(buffer.getvalue().splitlines())
