@@ -26,6 +26,8 @@ class ThreadedServer:
         config = uvicorn.Config(
             app, host="127.0.0.1", port=self.port, log_config=None, access_log=False,
             lifespan="on", timeout_graceful_shutdown=2,
+            # Every test client is on loopback, which uvicorn would trust for X-Forwarded-*.
+            proxy_headers=False,
         )  # fmt: skip
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
