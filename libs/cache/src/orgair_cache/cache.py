@@ -35,6 +35,7 @@ class Cache:
         *,
         namespace: str = DEFAULT_NAMESPACE,
         retry_after: float = 5.0,
+        on_read: Callable[[str], None] | None = None,
     ) -> None:
         self._client = client
         self._namespace = namespace
@@ -44,6 +45,9 @@ class Cache:
         self._pending_invalidations: set[str] = set()
         self.hits = 0
         self.misses = 0
+        # Told "hit" or "miss" on every read: how a service feeds its metrics without
+        # this library depending on one.
+        self._on_read = on_read
 
     @classmethod
     def from_url(cls, url: str, *, timeout: float = 0.25, **kwargs: Any) -> Cache:
@@ -64,20 +68,22 @@ class Cache:
 
     def get(self, key: str) -> Any | None:
         """The cached JSON value, or None on a miss or when Redis is unavailable."""
-        if not self._ready():
+        raw = None
+        if self._ready():
+            try:
+                raw = self._client.get(key)
+            except redis.RedisError as exc:
+                self._mark_down("get", exc)
+        self._count("miss" if raw is None else "hit")
+        return None if raw is None else orjson.loads(raw)
+
+    def _count(self, result: str) -> None:
+        if result == "hit":
+            self.hits += 1
+        else:
             self.misses += 1
-            return None
-        try:
-            raw = self._client.get(key)
-        except redis.RedisError as exc:
-            self._mark_down("get", exc)
-            self.misses += 1
-            return None
-        if raw is None:
-            self.misses += 1
-            return None
-        self.hits += 1
-        return orjson.loads(raw)
+        if self._on_read is not None:
+            self._on_read(result)
 
     def set(self, key: str, value: Any, ttl_seconds: int) -> None:
         if not self._ready():

@@ -164,6 +164,9 @@ class Settings(ScoringSettings):
     # Observability
     OTEL_EXPORTER_OTLP_ENDPOINT: str | None = None
     OTEL_SERVICE_NAME: str = "pe-orgair"
+    OTEL_TRACES_SAMPLE_RATIO: float = Field(
+        default=1.0, ge=0, le=1, description="Share of new traces recorded (children follow)"
+    )
 
     # Service addresses
     SCORING_HOST: str = "127.0.0.1"

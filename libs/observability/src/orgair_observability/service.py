@@ -11,6 +11,7 @@ from pydantic import SecretStr
 from orgair_config import Settings
 from orgair_observability.correlation import CorrelationIdMiddleware
 from orgair_observability.logging import configure_logging
+from orgair_observability.metrics import MetricsMiddleware, metrics_endpoint
 from orgair_observability.problems import install_problem_handlers
 from orgair_observability.redaction import register_secret_values
 from orgair_observability.tracing import configure_tracing
@@ -47,8 +48,17 @@ def _is_correlation_middleware(middleware_class: object) -> bool:
     return middleware_class is CorrelationIdMiddleware
 
 
-def setup_service(app: FastAPI, settings: Settings, *, service: str) -> None:
-    """Logging, secret scrubbing, tracing, problem details and correlation ids for `app`.
+def _is_metrics_middleware(middleware_class: object) -> bool:
+    return middleware_class is MetricsMiddleware
+
+
+def setup_service(
+    app: FastAPI, settings: Settings, *, service: str, expose_metrics: bool = True
+) -> None:
+    """Logging, secret scrubbing, tracing, metrics, problem details and correlation ids.
+
+    `/metrics` is added unless `expose_metrics` is false: a service whose port is
+    public (the gateway) serves it behind its own authorisation instead.
 
     Call it after the service's own ``add_middleware`` calls: Starlette wraps
     later-added middleware around earlier ones, and the correlation middleware
@@ -61,8 +71,13 @@ def setup_service(app: FastAPI, settings: Settings, *, service: str) -> None:
         version=settings.APP_VERSION,
         environment=settings.APP_ENV,
         otlp_endpoint=settings.OTEL_EXPORTER_OTLP_ENDPOINT,
+        sample_ratio=settings.OTEL_TRACES_SAMPLE_RATIO,
     )
     install_problem_handlers(app, debug=settings.DEBUG)
+    if not any(_is_metrics_middleware(entry.cls) for entry in app.user_middleware):
+        app.add_middleware(MetricsMiddleware, service=service)
+    if expose_metrics:
+        app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     # Calling setup twice must not stack a second copy; adding it again last
     # keeps it outermost.
     app.user_middleware[:] = [

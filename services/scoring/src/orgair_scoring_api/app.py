@@ -6,12 +6,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from sqlalchemy import func, select
 
 from orgair_cache import Cache
 from orgair_config import Settings, get_settings
 from orgair_database import Database
 from orgair_objectstore import ObjectStore
 from orgair_observability import get_logger, setup_service
+from orgair_observability.instrumentation import instrument_redis, instrument_sqlalchemy
+from orgair_observability.metrics import CACHE_REQUESTS, REVIEWS_PENDING
 from orgair_scoring_api.assessments.router import router as assessments_router
 from orgair_scoring_api.auth import GatewayIdentityRequired
 from orgair_scoring_api.companies.router import router as companies_router
@@ -21,6 +24,8 @@ from orgair_scoring_api.health.router import router as health_router
 from orgair_scoring_api.industries.router import router as industries_router
 from orgair_scoring_api.parameters.router import router as parameters_router
 from orgair_scoring_api.reviews.router import router as reviews_router
+from orgair_scoring_api.scores.models import OrgAirScore
+from orgair_scoring_api.scores.review_gate import ReviewStatus
 from orgair_scoring_api.scores.router import router as scores_router
 
 SERVICE = "scoring"
@@ -28,12 +33,29 @@ log = get_logger(__name__)
 
 
 def build_resources(settings: Settings) -> Resources:
+    database = Database.from_settings(settings)
+    instrument_sqlalchemy(database.engine)
+    instrument_redis()
     return Resources(
         settings=settings,
-        database=Database.from_settings(settings),
-        cache=Cache.from_url(settings.REDIS_URL),
+        database=database,
+        cache=Cache.from_url(
+            settings.REDIS_URL, on_read=lambda result: CACHE_REQUESTS.labels(result).inc()
+        ),
         objects=ObjectStore.from_settings(settings),
     )
+
+
+def count_pending_reviews(database: Database) -> float:
+    with database.sessions() as session:
+        return float(
+            session.scalar(
+                select(func.count()).where(
+                    OrgAirScore.review_status == ReviewStatus.PENDING_REVIEW.value
+                )
+            )
+            or 0
+        )
 
 
 def v1_router() -> APIRouter:
@@ -71,6 +93,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         resources = build_resources(settings)
         app.state.resources = resources
+        # Read at scrape time: every replica reports the queue as the database has it.
+        REVIEWS_PENDING.set_function(lambda: count_pending_reviews(resources.database))
         log.info("service_started", env=settings.APP_ENV, version=settings.APP_VERSION)
         try:
             yield

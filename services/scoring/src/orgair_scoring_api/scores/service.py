@@ -20,6 +20,7 @@ from orgair_cache import Cache
 from orgair_config import Settings
 from orgair_database import utcnow
 from orgair_observability import Conflict, NotFound, ProblemError
+from orgair_observability.metrics import SCORES_COMPUTED
 from orgair_scoring import DIMENSIONS, CompanyInputs, ScoreResult, derive_profile, score_company
 from orgair_scoring_api import cache_keys
 from orgair_scoring_api.assessments.models import Assessment
@@ -218,6 +219,7 @@ def score_assessment(
     if status == ReviewStatus.AUTO_APPROVED:
         changed = approve(session, row, status, row.created_at)
     session.commit()
+    SCORES_COMPUTED.labels("api", status.value).inc()
     invalidate_after_scoring(cache, assessment.company_id, changed)
     return score_out(row, None)
 

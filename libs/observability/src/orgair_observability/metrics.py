@@ -1,0 +1,160 @@
+"""Prometheus metrics shared by the services, exposed on each service's `/metrics`.
+
+Every metric lives in the process-wide default registry and is defined once, here,
+so that names and labels are the same in every service (`service` label tells them
+apart) and a dashboard written for one replica works for all. Labels stay low in
+cardinality: HTTP routes are the route *template* (`/api/v1/companies/{company_id}`),
+never the raw path.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from starlette.requests import Request
+from starlette.responses import Response
+
+__all__ = [
+    "CACHE_REQUESTS",
+    "HTTP_REQUESTS",
+    "HTTP_REQUEST_DURATION",
+    "JOBS",
+    "RATE_LIMIT_REJECTIONS",
+    "REVIEWS_PENDING",
+    "ROUTE_SCOPE_KEY",
+    "SCORES_COMPUTED",
+    "UPSTREAM_ERRORS",
+    "WORKER_TASK_DURATION",
+    "MetricsMiddleware",
+    "metrics_response",
+]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+# A pure-ASGI app that routes outside the framework (the gateway's proxy) names
+# its route here, since Starlette's `scope["route"]` is never set for it.
+ROUTE_SCOPE_KEY = "orgair.route"
+UNMATCHED_ROUTE = "unmatched"
+
+HTTP_REQUESTS = Counter(
+    "orgair_http_requests_total",
+    "HTTP requests served, by route template and status code.",
+    ["service", "method", "route", "status"],
+)
+HTTP_REQUEST_DURATION = Histogram(
+    "orgair_http_request_duration_seconds",
+    "Time from request start to the end of the response body.",
+    ["service", "method", "route"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+RATE_LIMIT_REJECTIONS = Counter(
+    "orgair_rate_limit_rejections_total",
+    "Requests refused with 429, by what was limited (api_key or client_address).",
+    ["scope"],
+)
+UPSTREAM_ERRORS = Counter(
+    "orgair_upstream_errors_total",
+    "Proxied requests that failed upstream, by kind (unreachable, timeout, pool_exhausted).",
+    ["kind"],
+)
+CACHE_REQUESTS = Counter(
+    "orgair_cache_requests_total",
+    "Cache-aside reads, by result (hit, miss).",
+    ["result"],
+)
+SCORES_COMPUTED = Counter(
+    "orgair_scores_computed_total",
+    "Org-AI-R scores computed and stored, by path (api, job) and review status.",
+    ["source", "review_status"],
+)
+REVIEWS_PENDING = Gauge(
+    "orgair_reviews_pending",
+    "Scores waiting for a reviewer's decision (read from the database at scrape time).",
+)
+JOBS = Gauge(
+    "orgair_jobs",
+    "Fund scoring jobs by state (read from the database at scrape time).",
+    ["state"],
+)
+WORKER_TASK_DURATION = Histogram(
+    "orgair_worker_task_duration_seconds",
+    "Celery task run time, by task name and outcome.",
+    ["task", "outcome"],
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600),
+)
+
+
+def route_label(scope: Scope) -> str:
+    """The matched route's template, including the prefixes of the routers it is in."""
+    explicit = scope.get(ROUTE_SCOPE_KEY)
+    if isinstance(explicit, str):
+        return explicit
+    route = scope.get("route")
+    template = getattr(route, "path_format", None) or getattr(route, "path", None)
+    if not isinstance(template, str):
+        return UNMATCHED_ROUTE
+    # FastAPI keeps an included router's routes relative to its prefix; the prefix is
+    # what remains of the request path once the route's own part is taken off.
+    path = str(scope.get("path", ""))
+    params = {key: str(value) for key, value in (scope.get("path_params") or {}).items()}
+    try:
+        concrete = template.format(**params)
+    except (KeyError, IndexError, ValueError):
+        return template
+    if concrete and path.endswith(concrete):
+        return path[: len(path) - len(concrete)] + template
+    return template
+
+
+class MetricsMiddleware:
+    """Counts requests and times them, labelled by the route template (pure ASGI)."""
+
+    def __init__(self, app: ASGIApp, *, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_status)
+        finally:
+            route = route_label(scope)
+            method = scope.get("method", "GET")
+            HTTP_REQUESTS.labels(self.service, method, route, str(status)).inc()
+            HTTP_REQUEST_DURATION.labels(self.service, method, route).observe(
+                time.perf_counter() - started
+            )
+
+
+def metrics_response() -> Response:
+    """The Prometheus text exposition of this process's metrics."""
+    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+
+async def metrics_endpoint(_request: Request) -> Response:
+    return metrics_response()
