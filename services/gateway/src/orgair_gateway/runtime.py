@@ -78,9 +78,11 @@ class GatewayRuntime:
         return self._resources
 
     async def start(self) -> GatewayResources:
+        # Build first (no I/O, may fail on a bad setting), then open the upstream pool.
+        resources = GatewayResources.build(self.settings, self.proxy)
         await self.proxy.start()
-        self._resources = GatewayResources.build(self.settings, self.proxy)
-        return self._resources
+        self._resources = resources
+        return resources
 
     async def stop(self) -> None:
         if self._resources is not None:

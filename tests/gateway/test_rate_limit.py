@@ -1,0 +1,122 @@
+"""Rate limits shared through one real Redis by two real gateway processes."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+
+from orgair_auth import Role, generate_api_key
+from orgair_cli.devstack import ProcessGroup, ProcessSpec, http_ok
+from orgair_config import Settings
+from tests.conftest import TEST_SECRET_KEY
+from tests.gateway.conftest import IssueKey
+from tests.gateway.support import FakeUpstream, ThreadedServer
+from tests.support.servers import RedisServer, free_port, running_redis
+
+QUOTA = 7
+
+
+@pytest.fixture
+def own_redis() -> Iterator[RedisServer]:
+    """A Redis of this test's own, which it stops."""
+    with running_redis(name="redis-rate-limit") as server:
+        yield server
+
+
+@pytest.fixture
+def two_gateways(
+    migrated: Settings,
+    own_redis: RedisServer,
+    fake_upstream: tuple[FakeUpstream, ThreadedServer],
+    tmp_path: Path,
+) -> Iterator[list[str]]:
+    """Two `python -m orgair_gateway` processes sharing one Redis and one key store."""
+    env = {name: value for name, value in os.environ.items() if name not in Settings.model_fields}
+    env.update(
+        SECRET_KEY=TEST_SECRET_KEY,
+        DATABASE_URL=migrated.database_url,
+        REDIS_URL=own_redis.url,
+        SCORING_URL=fake_upstream[1].url,
+        RATE_LIMIT_PER_MINUTE=str(QUOTA),
+        RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE="3",
+        LOG_FORMAT="json",
+    )
+    group = ProcessGroup(tmp_path / "logs", base_env=env)
+    urls = []
+    try:
+        for index in range(2):
+            port = free_port()
+            url = f"http://127.0.0.1:{port}"
+            group.start(
+                ProcessSpec(
+                    name=f"gateway-{index}",
+                    argv=[sys.executable, "-m", "orgair_gateway"],
+                    env={"GATEWAY_PORT": str(port)},
+                    ready=lambda url=url: http_ok(f"{url}/livez"),
+                    startup_timeout=60,
+                )
+            )
+            urls.append(url)
+        yield urls
+    finally:
+        group.stop()
+
+
+def test_exactly_the_quota_passes_across_two_processes(
+    two_gateways: list[str], issue_key: IssueKey, own_redis: RedisServer
+) -> None:
+    key = issue_key(Role.VIEWER).key
+    headers = {"X-API-Key": key}
+
+    def hit(index: int) -> httpx.Response:
+        return httpx.get(f"{two_gateways[index % 2]}/api/v1/echo", headers=headers, timeout=10)
+
+    # Three times the quota, concurrently, alternating between the processes.
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        responses = list(pool.map(hit, range(3 * QUOTA)))
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [200] * QUOTA + [429] * (2 * QUOTA)
+
+    refused = next(r for r in responses if r.status_code == 429)
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["type"].endswith("/quota-exceeded")
+    assert refused.headers["ratelimit-policy"] == f'"per-key";q={QUOTA};w=60'
+    assert refused.headers["ratelimit"].startswith('"per-key";r=0;t=')
+    retry_after = int(refused.headers["retry-after"])
+    assert 1 <= retry_after <= 60
+    passed = [r for r in responses if r.status_code == 200]
+    remaining = sorted(int(r.headers["ratelimit"].split("r=")[1].split(";")[0]) for r in passed)
+    assert remaining == list(range(QUOTA))  # each passing request saw its own count
+
+    # Redis gone: both processes still serve (fail open) and say so in /readyz.
+    own_redis.stop()
+    for index in range(4):
+        assert hit(index).status_code == 200
+    for url in two_gateways:
+        ready = httpx.get(f"{url}/readyz", timeout=10)
+        assert ready.status_code == 200
+        assert ready.json()["checks"]["redis"]["status"] == "unhealthy"
+
+
+def test_failed_attempts_are_limited_per_address(
+    two_gateways: list[str], issue_key: IssueKey
+) -> None:
+    statuses = [
+        httpx.get(
+            f"{two_gateways[i % 2]}/api/v1/echo", headers={"X-API-Key": generate_api_key()}
+        ).status_code
+        for i in range(5)
+    ]
+    assert statuses == [401, 401, 401, 429, 429]
+    # A spent address gets no further key lookups, even for a key never tried before.
+    fresh = httpx.get(
+        f"{two_gateways[0]}/api/v1/echo", headers={"X-API-Key": issue_key(Role.VIEWER).key}
+    )
+    assert fresh.status_code == 429
+    assert fresh.headers["ratelimit-policy"] == '"failed-auth-per-address";q=3;w=60'
