@@ -47,9 +47,7 @@ def industry_count(url: str) -> int:
         engine.dispose()
 
 
-def test_passes_with_everything_up_and_is_idempotent(
-    settings: Settings, tmp_path: Path
-) -> None:
+def test_passes_with_everything_up_and_is_idempotent(settings: Settings, tmp_path: Path) -> None:
     env = env_of(settings) | {"S3_BUCKET": "orgair-init-creates-this"}
     first = run_init(env, tmp_path)
     assert first.returncode == 0, first.stderr
@@ -113,3 +111,24 @@ def test_bad_setting_is_one_line_per_problem(tmp_path: Path) -> None:
     lines = result.stderr.strip().splitlines()
     assert lines and all(line.startswith("init: configuration error: ") for line in lines)
     assert "Traceback" not in result.stderr
+
+
+def test_wait_for_migrations(settings: Settings, tmp_path: Path) -> None:
+    env = env_of(settings) | {"PREFLIGHT_TIMEOUT_SECONDS": "0.3"}
+    waiting = subprocess.run(
+        [sys.executable, "-m", "orgair_init", "wait-for-migrations"],
+        env={**os.environ, **env}, cwd=tmp_path, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert waiting.returncode == 6
+    assert "not at the latest revision" in waiting.stderr
+    assert run_init(env_of(settings), tmp_path).returncode == 0
+    ready = subprocess.run(
+        [sys.executable, "-m", "orgair_init", "wait-for-migrations"],
+        env={**os.environ, **env}, cwd=tmp_path, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert ready.returncode == 0, ready.stderr
+    unknown = subprocess.run(
+        [sys.executable, "-m", "orgair_init", "bogus"],
+        env={**os.environ, **env}, cwd=tmp_path, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert unknown.returncode == 2 and "usage" in unknown.stderr

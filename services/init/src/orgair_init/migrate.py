@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from alembic import command
@@ -24,8 +25,18 @@ def find_alembic_ini() -> Path:
     )
 
 
+def _config_file() -> Config:
+    ini = find_alembic_ini()
+    # Revisions import `migrations.helpers`: the folder holding `migrations/` must be
+    # importable whether Alembic runs them (env.py) or only reads them (the head).
+    root = str(ini.resolve().parent)
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    return Config(str(ini))
+
+
 def alembic_config(url: str) -> Config:
-    config = Config(str(find_alembic_ini()))
+    config = _config_file()
     # Alembic's ini interpolation treats '%' specially; URL-encoded passwords contain it.
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
@@ -42,4 +53,38 @@ def downgrade(url: str, revision: str, *, sql: bool = False) -> None:
 def current_head() -> str | None:
     from alembic.script import ScriptDirectory
 
-    return ScriptDirectory.from_config(Config(str(find_alembic_ini()))).get_current_head()
+    return ScriptDirectory.from_config(_config_file()).get_current_head()
+
+
+def current_revision(url: str) -> str | None:
+    """The revision the database is at (None for an empty database)."""
+    from alembic.runtime.migration import MigrationContext
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def wait_for_head(url: str, *, timeout: float, interval: float = 2.0) -> bool:
+    """Poll until the database is at the latest revision; False when `timeout` ran out.
+
+    What a service replica runs before it starts, so it never serves an old schema
+    while the init job is still migrating (and never migrates concurrently itself).
+    """
+    import time
+
+    head = current_head()
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if current_revision(url) == head:
+                return True
+        except Exception:  # noqa: S110 (the database may still be starting; keep polling)
+            pass
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(interval)
