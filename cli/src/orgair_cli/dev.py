@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 
 from orgair_cli.devstack import DevStack, StackError
+from orgair_cli.keys import issue_admin_key_if_none
 from orgair_config import get_settings, load_settings_or_exit
 
 console = Console()
@@ -58,10 +59,25 @@ def dev(
         console.print(f"[red]orgair dev: {exc}[/red]")
         raise typer.Exit(1) from None
     try:
+        gateway = settings.gateway_base_url
+        console.print(f"\n[bold green]ready[/bold green]: the API at {gateway}")
+        # Printed on this terminal only, never logged: only its HMAC is stored, so
+        # this is the one time it can be shown.
+        issued = issue_admin_key_if_none(settings)
+        if issued is not None:
+            console.print(
+                f"  admin API key (shown once, keep it): {issued.key}", markup=False, soft_wrap=True
+            )
+            key_hint = issued.key
+        else:
+            console.print("  an admin API key exists already (`orgair keys create` issues more)")
+            key_hint = "<your key>"
         console.print(
-            f"\n[bold green]ready[/bold green]: scoring API at {settings.scoring_base_url}"
+            f'  try: curl -H "Authorization: Bearer {key_hint}" '
+            f"{gateway}{settings.API_V1_PREFIX}/industries",
+            markup=False,
+            soft_wrap=True,
         )
-        console.print(f"  try: curl {settings.scoring_base_url}{settings.API_V1_PREFIX}/industries")
         console.print("  Ctrl-C stops everything\n")
         while not stop.wait(0.5):
             for running in group.running:

@@ -255,6 +255,9 @@ class DevStack:
                 "init", "orgair_init", ready_url=None, one_shot=True, startup_timeout=180
             ),
             python_service_spec("scoring", "orgair_scoring_api", ready_url=f"{scoring}/readyz"),
+            python_service_spec(
+                "gateway", "orgair_gateway", ready_url=f"{self.settings.gateway_base_url}/readyz"
+            ),
         ]  # fmt: skip
         return infra, services
 

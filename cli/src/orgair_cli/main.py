@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from orgair_cli import dev, operations, score
+from orgair_cli import dev, keys, operations, score
 
 app = typer.Typer(
     name="orgair",
@@ -17,6 +17,7 @@ score.register(app)
 
 operations.register(app)
 dev.register(app)
+keys.register(app)
 
 
 if __name__ == "__main__":

@@ -306,6 +306,10 @@ class Settings(ScoringSettings):
         return f"http://{self.SCORING_HOST}:{self.SCORING_PORT}"
 
     @property
+    def gateway_base_url(self) -> str:
+        return f"http://{self.GATEWAY_HOST}:{self.GATEWAY_PORT}"
+
+    @property
     def scoring_upstream_url(self) -> str:
         """Where the gateway sends /api/* (no trailing slash)."""
         return (self.SCORING_URL or self.scoring_base_url).rstrip("/")
