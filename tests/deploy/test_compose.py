@@ -24,7 +24,7 @@ from .checks import (
 from .conftest import COMPOSE_FILE
 
 CHECK_JSONSCHEMA = Path(sys.executable).parent / "check-jsonschema"
-APP_SERVICES = ("init", "scoring")
+APP_SERVICES = ("init", "scoring", "gateway")
 
 
 def run_schema_check(path: Path) -> subprocess.CompletedProcess[str]:
@@ -210,6 +210,19 @@ def _public_service(doc: dict[str, Any], name: str) -> None:
         "healthcheck": {"test": ["CMD", "true"]},
         "depends_on": {"scoring": {"condition": "service_healthy"}},
     }
+
+
+def test_gateway_is_the_public_entry(compose_doc: dict[str, Any]) -> None:
+    published = {name for name, svc in services(compose_doc).items() if svc.get("ports")}
+    assert published == {"gateway"}
+    gateway = _svc(compose_doc, "gateway")
+    assert [port.split(":")[-1] for port in gateway["ports"]] == ["8000"]
+    assert depends_on(gateway)["scoring"] == "service_healthy"
+    env = environment(gateway)
+    assert env["GATEWAY_HOST"] == "0.0.0.0"
+    assert env["SCORING_URL"] == "http://scoring:8001"
+    test = " ".join(gateway["healthcheck"]["test"])
+    assert "127.0.0.1:8000/readyz" in test and "curl" not in test
 
 
 def test_only_the_gateway_may_publish_a_port(compose_doc: dict[str, Any]) -> None:

@@ -36,6 +36,7 @@ SERVICE_DOCKERFILES = sorted(REPO_ROOT.glob("services/*/Dockerfile"))
 EXPECTED = {
     "scoring": ("orgair-scoring-api", ["python", "-m", "orgair_scoring_api"]),
     "init": ("orgair-init", ["python", "-m", "orgair_init"]),
+    "gateway": ("orgair-gateway", ["python", "-m", "orgair_gateway"]),
 }
 
 
