@@ -13,8 +13,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from orgair_cli.devstack import DevStack, StackError
-from orgair_cli.keys import issue_admin_key_if_none
 from orgair_config import get_settings, load_settings_or_exit
 
 console = Console()
@@ -40,6 +38,10 @@ def dev(
     ),
 ) -> None:
     """Start Redis, S3, init and the services locally; Ctrl-C stops everything."""
+    # Imported here: the process runner pulls in Redis, SQLAlchemy and the key store.
+    from orgair_cli.devstack import DevStack, StackError
+    from orgair_cli.keys import issue_admin_key_if_none
+
     if ensure_env_file(Path(".env"), Path(".env.example")):
         console.print("wrote .env with a fresh SECRET_KEY")
         get_settings.cache_clear()

@@ -1,4 +1,8 @@
-"""`orgair preflight | migrate | seed`: the init job's steps, one at a time."""
+"""`orgair preflight | migrate | seed`: the init job's steps, one at a time.
+
+The init package (Alembic, boto3, the scoring models) is imported inside each
+command, so `orgair --help` and the other commands start quickly.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +13,15 @@ from rich.console import Console
 from rich.table import Table
 
 from orgair_config import load_settings_or_exit
-from orgair_init import migrate as migrations
-from orgair_init.job import EXIT_MIGRATION_FAILED, EXIT_PREFLIGHT_FAILED
-from orgair_init.preflight import run_preflight
-from orgair_init.seed import seed as seed_reference_data
 
 console = Console(stderr=True)
 
 
 def preflight() -> None:
     """Check the database, Redis and S3 for real (with bounded retries)."""
+    from orgair_init.job import EXIT_PREFLIGHT_FAILED
+    from orgair_init.preflight import run_preflight
+
     settings = load_settings_or_exit("orgair preflight")
     results = run_preflight(settings)
     table = Table("dependency", "target", "result", "attempts", "detail")
@@ -38,6 +41,9 @@ def migrate(
     ] = False,
 ) -> None:
     """Apply (or revert) database migrations."""
+    from orgair_init import migrate as migrations
+    from orgair_init.job import EXIT_MIGRATION_FAILED
+
     settings = load_settings_or_exit("orgair migrate")
     try:
         if downgrade:
@@ -52,6 +58,8 @@ def migrate(
 
 def seed() -> None:
     """Insert the reference industries that are missing (idempotent)."""
+    from orgair_init.seed import seed as seed_reference_data
+
     settings = load_settings_or_exit("orgair seed")
     added = seed_reference_data(settings)
     console.print(f"seed: {added} industr{'y' if added == 1 else 'ies'} added")
