@@ -93,7 +93,8 @@ def test_slow_upstream_is_504_within_the_read_timeout(
     analyst: dict[str, str],
 ) -> None:  # fmt: skip
     upstream_of(fake_upstream).slow_seconds = 10
-    base = start_gateway(GATEWAY_UPSTREAM_READ_TIMEOUT_SECONDS=0.5)
+    # (job event streams keep alive faster than the read timeout; settings insist)
+    base = start_gateway(GATEWAY_UPSTREAM_READ_TIMEOUT_SECONDS=0.5, JOB_SSE_KEEPALIVE_SECONDS=0.2)
     started = time.monotonic()
     response = httpx.get(f"{base}/api/v1/slow", headers=analyst, timeout=10)
     elapsed = time.monotonic() - started

@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from orgair_auth import Identity, KeyRejected, Role, minimal_role_for_method
 from orgair_gateway.asgi import send_problem, state
 from orgair_gateway.credentials import presented_api_key
+from orgair_gateway.keystore import LookupRefused
 from orgair_gateway.proxy import IDENTITY_STATE
 from orgair_gateway.runtime import GatewayRuntime
 from orgair_observability import get_logger
@@ -64,17 +65,20 @@ class AccessControlMiddleware:
         if key is None:
             await self._reject(scope, receive, send, address, reason="missing")
             return
-        authenticator = resources.authenticator
         limiter = resources.rate_limiter
-        if not authenticator.is_cached(key) and await limiter.is_exhausted(
-            resources.address_policy, f"addr:{address}"
-        ):
-            # A spent address is not allowed another key lookup: that is what
-            # makes spraying keys pointless.
+
+        async def address_has_budget() -> bool:
+            # A spent address gets no further key lookups: that is what makes
+            # spraying keys pointless.
+            return not await limiter.is_exhausted(resources.address_policy, f"addr:{address}")
+
+        try:
+            record = await resources.authenticator.authenticate(
+                key, lookup_allowed=address_has_budget
+            )
+        except LookupRefused:
             await self._reject(scope, receive, send, address, reason="address_exhausted")
             return
-        try:
-            record = await authenticator.authenticate(key)
         except KeyRejected as exc:
             await self._reject(scope, receive, send, address, reason=exc.reason.value)
             return

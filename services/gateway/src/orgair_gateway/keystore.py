@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from anyio import to_thread
@@ -31,10 +31,14 @@ from orgair_auth import (
 )
 from orgair_database import Database, utcnow
 
-__all__ = ["KeyAuthenticator"]
+__all__ = ["KeyAuthenticator", "LookupRefused"]
 
 # Bounded so a flood of distinct valid keys cannot grow the process without limit.
 MAX_CACHED_KEYS = 10_000
+
+
+class LookupRefused(Exception):
+    """The key is not cached and the caller's `lookup_allowed` said no store lookup."""
 
 
 class KeyAuthenticator:
@@ -54,23 +58,22 @@ class KeyAuthenticator:
         self._now = now
         self._cache: OrderedDict[str, tuple[float, ApiKeyRecord]] = OrderedDict()
 
-    async def authenticate(self, key: str) -> ApiKeyRecord:
+    async def authenticate(
+        self, key: str, *, lookup_allowed: Callable[[], Awaitable[bool]] | None = None
+    ) -> ApiKeyRecord:
         """The active record of `key`; raises `KeyRejected` (malformed, unknown, revoked,
-        expired). Expiry is checked on every call, cached or not."""
+        expired). Expiry is checked on every call, cached or not. A key that is not
+        cached is looked up only if `lookup_allowed()` agrees (`LookupRefused` if not)."""
         if not is_well_formed_api_key(key):
             raise KeyRejected(RejectionReason.MALFORMED)
         digest = digest_api_key(key, self._secret)
         record = self._cached(digest)
         if record is None:
+            if lookup_allowed is not None and not await lookup_allowed():
+                raise LookupRefused
             record = await to_thread.run_sync(self._find, key)
             self._remember(digest, record)
         return ensure_active(record, self._now())
-
-    def is_cached(self, key: str) -> bool:
-        """Whether `key` would be answered from the cache (no I/O)."""
-        return is_well_formed_api_key(key) and (
-            self._cached(digest_api_key(key, self._secret)) is not None
-        )
 
     def forget(self, key_id: uuid.UUID) -> None:
         """Drop a key from this process's cache (after revoking it here)."""
