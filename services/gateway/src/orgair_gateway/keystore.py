@@ -64,11 +64,13 @@ class KeyAuthenticator:
         """The active record of `key`; raises `KeyRejected` (malformed, unknown, revoked,
         expired). Expiry is checked on every call, cached or not. A key that is not
         cached is looked up only if `lookup_allowed()` agrees (`LookupRefused` if not)."""
-        if not is_well_formed_api_key(key):
-            raise KeyRejected(RejectionReason.MALFORMED)
         digest = digest_api_key(key, self._secret)
         record = self._cached(digest)
         if record is None:
+            # Only a key the store knew can be cached, so the format (checksum)
+            # needs checking on a miss alone.
+            if not is_well_formed_api_key(key):
+                raise KeyRejected(RejectionReason.MALFORMED)
             if lookup_allowed is not None and not await lookup_allowed():
                 raise LookupRefused
             record = await to_thread.run_sync(self._find, key)
