@@ -22,9 +22,10 @@ def checks(*constraints: tuple[str, str]) -> list[sa.CheckConstraint]:
     return [sa.CheckConstraint(condition, name=name) for name, condition in constraints]
 
 
-def create_index(name: str, table: str, columns: list[str]) -> None:
+def create_index(name: str, table: str, columns: list[str], **options: object) -> None:
+    """An index, or none on Snowflake; `options` as for `op.create_index` (unique, where)."""
     if supports_checks_and_indexes():
-        op.create_index(name, table, columns)
+        op.create_index(name, table, columns, **options)
 
 
 def drop_index(name: str, table: str) -> None:

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import redis
 from fastapi.testclient import TestClient
 
 from orgair_config import Settings
 from orgair_scoring_api.app import create_app
+from orgair_scoring_api.jobs.queue import QUEUE
 from tests.support.servers import free_port
 
 
@@ -14,14 +16,17 @@ def test_probes_when_everything_is_up(client: TestClient) -> None:
     ready = client.get("/readyz")
     assert ready.status_code == 200
     assert {name: c["status"] for name, c in ready.json()["checks"].items()} == {
-        "database": "healthy", "redis": "healthy", "s3": "healthy",
+        "database": "healthy", "redis": "healthy", "s3": "healthy", "job_queue": "healthy",
     }  # fmt: skip
+    queue = ready.json()["checks"]["job_queue"]
+    assert queue["required"] is False
+    assert isinstance(queue["queue_depth"], int) and isinstance(queue["in_flight"], int)
     health = client.get("/health")
     assert health.status_code == 200
     body = health.json()
     assert body["status"] == "healthy"
     assert body["version"] == "4.0.0"
-    assert set(body["dependencies"]) == {"database", "redis", "s3"}
+    assert set(body["dependencies"]) == {"database", "redis", "s3", "job_queue"}
     assert "timestamp" in body
 
 
@@ -61,3 +66,23 @@ def test_docs_only_in_debug(make_settings: Callable[..., Settings]) -> None:
     with TestClient(create_app(make_settings(DEBUG=True))) as client:
         assert client.get("/docs").status_code == 200
         assert client.get("/openapi.json").status_code == 200
+
+
+def test_queue_depth_counts_waiting_tasks(client: TestClient, settings: Settings) -> None:
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    try:
+        broker.delete(QUEUE)
+        broker.rpush(QUEUE, b"{}", b"{}", b"{}")
+        depth = client.get("/readyz").json()["checks"]["job_queue"]["queue_depth"]
+    finally:
+        broker.delete(QUEUE)
+        broker.close()
+    assert depth == 3
+
+
+def test_broker_down_keeps_scoring_ready(make_settings: Callable[..., Settings]) -> None:
+    settings = make_settings(CELERY_BROKER_URL=f"redis://127.0.0.1:{free_port()}/1")
+    with TestClient(create_app(settings)) as client:
+        ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["checks"]["job_queue"]["status"] == "unhealthy"

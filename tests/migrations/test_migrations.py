@@ -16,7 +16,20 @@ import orgair_auth.models  # noqa: F401  (registers api_keys on the metadata)
 from orgair_init.migrate import current_head, downgrade, upgrade
 from orgair_scoring_api.models import metadata
 
-TABLES = {"industries", "companies", "assessments", "dimension_scores", "api_keys"}
+TABLES = {
+    "industries",
+    "companies",
+    "assessments",
+    "dimension_scores",
+    "api_keys",
+    "parameter_profiles",
+    "org_air_scores",
+    "review_decisions",
+    "funds",
+    "fund_memberships",
+    "scoring_jobs",
+    "scoring_job_failures",
+}
 
 
 def tables(url: str) -> set[str]:

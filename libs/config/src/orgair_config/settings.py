@@ -160,6 +160,32 @@ class Settings(ScoringSettings):
     # Celery
     CELERY_BROKER_URL: str = "redis://127.0.0.1:6379/1"
     CELERY_RESULT_BACKEND: str = "redis://127.0.0.1:6379/2"
+    CELERY_VISIBILITY_TIMEOUT_SECONDS: int = Field(
+        default=3600,
+        ge=10,
+        le=86400,
+        description="Seconds a delivered but unacknowledged task stays invisible before Redis "
+        "hands it to another worker; must exceed CELERY_TASK_TIME_LIMIT_SECONDS.",
+    )
+    CELERY_TASK_SOFT_TIME_LIMIT_SECONDS: int = Field(default=300, ge=1, le=86400)
+    CELERY_TASK_TIME_LIMIT_SECONDS: int = Field(default=360, ge=1, le=86400)
+    CELERY_TASK_MAX_RETRIES: int = Field(default=5, ge=0, le=50)
+    CELERY_RETRY_BACKOFF_MAX_SECONDS: float = Field(default=60.0, gt=0, le=3600)
+
+    # Worker process (services/worker)
+    WORKER_CONCURRENCY: int = Field(default=2, ge=1, le=64)
+    WORKER_HEARTBEAT_FILE: str = Field(
+        default="/tmp/orgair-worker.heartbeat",  # noqa: S108 (a liveness stamp, not a secret)
+        min_length=1,
+    )
+    WORKER_HEARTBEAT_INTERVAL_SECONDS: float = Field(default=10.0, gt=0, le=300)
+
+    # Fund scoring jobs: fan-out, progress events (Redis Streams), reports
+    FUND_JOB_CHUNK_SIZE: int = Field(default=500, ge=1, le=5000)
+    JOB_EVENTS_MAX_LEN: int = Field(default=20000, ge=100, le=1_000_000)
+    JOB_EVENTS_TTL_SECONDS: int = Field(default=86400, ge=60, le=30 * 86400)
+    JOB_SSE_KEEPALIVE_SECONDS: float = Field(default=15.0, gt=0, le=15)
+    JOB_REPORT_URL_EXPIRES_SECONDS: int = Field(default=300, ge=10, le=3600)
 
     # Observability
     OTEL_EXPORTER_OTLP_ENDPOINT: str | None = None
@@ -193,6 +219,30 @@ class Settings(ScoringSettings):
     RATE_LIMIT_REDIS_TIMEOUT_SECONDS: float = Field(default=0.5, gt=0, le=10)
     API_KEY_CACHE_SECONDS: float = Field(default=10.0, ge=0, le=300)
     IDENTITY_MAX_SKEW_SECONDS: int = Field(default=30, ge=1, le=300)
+
+    @model_validator(mode="after")
+    def _task_limits_ordered(self) -> Settings:
+        # A task still running when its visibility timeout ends is handed to a second
+        # worker; the hard limit kills it before that can happen.
+        problems = []
+        if self.CELERY_TASK_SOFT_TIME_LIMIT_SECONDS >= self.CELERY_TASK_TIME_LIMIT_SECONDS:
+            problems.append(
+                "CELERY_TASK_SOFT_TIME_LIMIT_SECONDS must be less than "
+                "CELERY_TASK_TIME_LIMIT_SECONDS"
+            )
+        if self.CELERY_TASK_TIME_LIMIT_SECONDS >= self.CELERY_VISIBILITY_TIMEOUT_SECONDS:
+            problems.append(
+                "CELERY_TASK_TIME_LIMIT_SECONDS must be less than "
+                "CELERY_VISIBILITY_TIMEOUT_SECONDS (or a running task is delivered twice)"
+            )
+        if self.JOB_SSE_KEEPALIVE_SECONDS >= self.GATEWAY_UPSTREAM_READ_TIMEOUT_SECONDS:
+            problems.append(
+                "JOB_SSE_KEEPALIVE_SECONDS must be less than "
+                "GATEWAY_UPSTREAM_READ_TIMEOUT_SECONDS (or the gateway cuts idle event streams)"
+            )
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
 
     @field_validator("SECRET_KEY")
     @classmethod

@@ -20,8 +20,12 @@ from orgair_scoring_api.auth import GatewayIdentityRequired
 from orgair_scoring_api.companies.router import router as companies_router
 from orgair_scoring_api.dependencies import Resources
 from orgair_scoring_api.dimension_scores.router import router as dimension_scores_router
+from orgair_scoring_api.funds.router import router as funds_router
 from orgair_scoring_api.health.router import router as health_router
 from orgair_scoring_api.industries.router import router as industries_router
+from orgair_scoring_api.jobs.events import JobEventPublisher, JobEventReader
+from orgair_scoring_api.jobs.queue import JobQueue
+from orgair_scoring_api.jobs.router import router as jobs_router
 from orgair_scoring_api.parameters.router import router as parameters_router
 from orgair_scoring_api.reviews.router import router as reviews_router
 from orgair_scoring_api.scores.models import OrgAirScore
@@ -43,6 +47,9 @@ def build_resources(settings: Settings) -> Resources:
             settings.REDIS_URL, on_read=lambda result: CACHE_REQUESTS.labels(result).inc()
         ),
         objects=ObjectStore.from_settings(settings),
+        job_queue=JobQueue.from_settings(settings),
+        job_events=JobEventPublisher.from_settings(settings),
+        job_event_reader=JobEventReader.from_settings(settings),
     )
 
 
@@ -72,7 +79,7 @@ def v1_router() -> APIRouter:
 
 def v2_router() -> APIRouter:
     router = APIRouter()
-    for domain in (scores_router, parameters_router, reviews_router):
+    for domain in (scores_router, parameters_router, reviews_router, funds_router, jobs_router):
         router.include_router(domain)
     return router
 
@@ -99,6 +106,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            await resources.job_event_reader.close()
+            resources.job_events.close()
+            resources.job_queue.close()
             resources.cache.close()
             resources.database.dispose()
             log.info("service_stopped")

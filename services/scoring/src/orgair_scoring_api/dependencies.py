@@ -13,6 +13,8 @@ from orgair_cache import Cache
 from orgair_config import Settings
 from orgair_database import Database
 from orgair_objectstore import ObjectStore
+from orgair_scoring_api.jobs.events import JobEventPublisher, JobEventReader
+from orgair_scoring_api.jobs.queue import JobQueue
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,9 @@ class Resources:
     database: Database
     cache: Cache
     objects: ObjectStore
+    job_queue: JobQueue
+    job_events: JobEventPublisher
+    job_event_reader: JobEventReader
 
 
 def get_resources(request: Request) -> Resources:

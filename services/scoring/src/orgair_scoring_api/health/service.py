@@ -2,15 +2,18 @@
 
 Only the database is required to serve traffic: Redis is a cache (down means
 slower, not wrong) and S3 holds reports. Both are still reported so an operator
-sees a degraded dependency before users do.
+sees a degraded dependency before users do. So is the job queue (the Celery
+broker): its depth (tasks waiting, tasks delivered and not yet acknowledged)
+tells whether the workers keep up; when it is unreachable, new scoring jobs are
+refused with 503 but everything else is served.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from orgair_scoring_api.dependencies import Resources
 
@@ -24,6 +27,7 @@ class DependencyStatus:
     required: bool
     latency_ms: float
     reason: str | None = None
+    details: Mapping[str, object] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
         body: dict[str, object] = {
@@ -33,6 +37,7 @@ class DependencyStatus:
         }
         if self.reason:
             body["reason"] = self.reason
+        body.update(self.details)
         return body
 
 
@@ -41,14 +46,16 @@ async def _run(
 ) -> DependencyStatus:
     started = time.perf_counter()
     try:
-        await asyncio.wait_for(asyncio.to_thread(check), CHECK_TIMEOUT_SECONDS)
+        answer = await asyncio.wait_for(asyncio.to_thread(check), CHECK_TIMEOUT_SECONDS)
     except TimeoutError:
         reason = f"no answer within {CHECK_TIMEOUT_SECONDS:g}s"
     except Exception as exc:
         first_line = (str(exc).strip().splitlines() or [""])[0][:200]
         reason = redact(f"{type(exc).__name__}: {first_line}" if first_line else type(exc).__name__)
     else:
-        return DependencyStatus(name, True, required, (time.perf_counter() - started) * 1000)
+        details = answer if isinstance(answer, Mapping) else {}
+        elapsed = (time.perf_counter() - started) * 1000
+        return DependencyStatus(name, True, required, elapsed, details=details)
     return DependencyStatus(name, False, required, (time.perf_counter() - started) * 1000, reason)
 
 
@@ -79,5 +86,11 @@ async def check_dependencies(resources: Resources) -> list[DependencyStatus]:
                 required=False,
                 redact=redact,
             ),
+            _run("job_queue", lambda: _queue_depth(resources), required=False, redact=redact),
         )
     )
+
+
+def _queue_depth(resources: Resources) -> dict[str, object]:
+    depth = resources.job_queue.depth()
+    return {"queue_depth": depth.waiting, "in_flight": depth.in_flight}

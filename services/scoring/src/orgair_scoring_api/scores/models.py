@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from orgair_database import Base, CreatedAt, UUIDPrimaryKey
@@ -11,11 +11,17 @@ from orgair_database import Base, CreatedAt, UUIDPrimaryKey
 
 class OrgAirScore(UUIDPrimaryKey, CreatedAt, Base):
     """One computed Org-AI-R with everything needed to recompute it exactly:
-    the inputs snapshot, the parameter profile row, and the full result."""
+    the inputs snapshot, the parameter profile row, and the full result.
+
+    `job_id` is set when a fund scoring job computed it; a job scores a company at most
+    once, which the unique (job_id, company_id) key enforces even when the broker
+    delivers a chunk twice.
+    """
 
     __tablename__ = "org_air_scores"
     __table_args__ = (
         Index(None, "company_id", "approved_at"),
+        UniqueConstraint("job_id", "company_id"),
         CheckConstraint(
             "review_status IN ('auto_approved', 'pending_review', 'approved', 'rejected')",
             name="review_status_known",
@@ -42,3 +48,4 @@ class OrgAirScore(UUIDPrimaryKey, CreatedAt, Base):
     )
     approved_at: Mapped[datetime | None]
     created_by: Mapped[str | None] = mapped_column(String(64))
+    job_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("scoring_jobs.id"))

@@ -8,12 +8,13 @@ snapshot and the exact parameter profile, so any past score can be recomputed.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 import orjson
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from orgair_cache import Cache
@@ -84,13 +85,34 @@ def build_inputs(
     )
 
 
+# "The company's current score": the latest approval wins, ties by the newer score.
+_CURRENT_FIRST = (OrgAirScore.approved_at.desc(), OrgAirScore.created_at.desc())
+
+
 def current_approved(session: Session, company_id: uuid.UUID) -> OrgAirScore | None:
     return session.scalar(
         select(OrgAirScore)
         .where(OrgAirScore.company_id == company_id, OrgAirScore.approved_at.is_not(None))
-        .order_by(OrgAirScore.approved_at.desc(), OrgAirScore.created_at.desc())
+        .order_by(*_CURRENT_FIRST)
         .limit(1)
     )
+
+
+def current_approved_many(
+    session: Session, company_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, OrgAirScore]:
+    """`current_approved` for many companies in one query (companies without one are absent)."""
+    if not company_ids:
+        return {}
+    rows = session.scalars(
+        select(OrgAirScore)
+        .where(OrgAirScore.company_id.in_(company_ids), OrgAirScore.approved_at.is_not(None))
+        .order_by(OrgAirScore.company_id, *_CURRENT_FIRST)
+    )
+    current: dict[uuid.UUID, OrgAirScore] = {}
+    for row in rows:
+        current.setdefault(row.company_id, row)
+    return current
 
 
 def approve(
@@ -101,25 +123,50 @@ def approve(
     Per the CS1 life cycle, its assessment moves submitted → approved and the company's
     previously approved assessments move approved → superseded.
     """
-    score.review_status = status.value
-    score.approved_at = now
-    changed: set[uuid.UUID] = set()
-    assessment = session.get(Assessment, score.assessment_id)
-    assert assessment is not None
-    if assessment.status == AssessmentStatus.SUBMITTED:
-        assessment.status = AssessmentStatus.APPROVED.value
-        changed.add(assessment.id)
-    superseded = session.scalars(
-        select(Assessment).where(
-            Assessment.company_id == score.company_id,
-            Assessment.status == AssessmentStatus.APPROVED.value,
-            Assessment.id != score.assessment_id,
+    return approve_many(session, [score], status, now)
+
+
+def approve_many(
+    session: Session, scores: Sequence[OrgAirScore], status: ReviewStatus, now: datetime
+) -> set[uuid.UUID]:
+    """`approve` for scores of different companies at once, in four statements whatever
+    their number (the fund scoring job approves a whole chunk this way)."""
+    if not scores:
+        return set()
+    companies = {score.company_id for score in scores}
+    if len(companies) != len(scores):
+        raise ValueError("approve_many takes at most one score per company")
+    for score in scores:
+        score.review_status = status.value
+        score.approved_at = now
+    assessment_ids = [score.assessment_id for score in scores]
+    submitted = list(
+        session.scalars(
+            select(Assessment.id).where(
+                Assessment.id.in_(assessment_ids),
+                Assessment.status == AssessmentStatus.SUBMITTED.value,
+            )
         )
     )
-    for previous in superseded:
-        previous.status = AssessmentStatus.SUPERSEDED.value
-        changed.add(previous.id)
-    return changed
+    superseded = list(
+        session.scalars(
+            select(Assessment.id).where(
+                Assessment.company_id.in_(companies),
+                Assessment.status == AssessmentStatus.APPROVED.value,
+                Assessment.id.not_in(assessment_ids),
+            )
+        )
+    )
+    # ORM-enabled updates also refresh Assessment objects already in the session.
+    for ids, new_status in (
+        (submitted, AssessmentStatus.APPROVED),
+        (superseded, AssessmentStatus.SUPERSEDED),
+    ):
+        if ids:
+            session.execute(
+                update(Assessment).where(Assessment.id.in_(ids)).values(status=new_status.value)
+            )
+    return {*submitted, *superseded}
 
 
 def new_score_row(
@@ -164,8 +211,15 @@ def new_score_row(
 def invalidate_after_scoring(
     cache: Cache, company_id: uuid.UUID, assessments: set[uuid.UUID]
 ) -> None:
+    invalidate_after_scoring_many(cache, [company_id], assessments)
+
+
+def invalidate_after_scoring_many(
+    cache: Cache, company_ids: Iterable[uuid.UUID], assessments: Iterable[uuid.UUID]
+) -> None:
+    """Drop what new scores change, in one round trip for any number of companies."""
     cache.invalidate(
-        cache_keys.company_scores(cache, company_id),
+        *(cache_keys.company_scores(cache, company_id) for company_id in company_ids),
         *(cache_keys.assessment(cache, assessment_id) for assessment_id in assessments),
     )
 

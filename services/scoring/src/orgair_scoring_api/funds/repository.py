@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, insert, or_, select
+from sqlalchemy.orm import Session
+
+from orgair_scoring_api.batching import slices
+from orgair_scoring_api.companies.models import Company
+from orgair_scoring_api.funds.models import Fund, FundMembership
+from orgair_scoring_api.industries.models import Industry
+
+
+def get_active(session: Session, fund_id: uuid.UUID) -> Fund | None:
+    fund = session.get(Fund, fund_id)
+    return None if fund is None or fund.is_deleted else fund
+
+
+def list_active(session: Session, *, offset: int, limit: int) -> tuple[list[Fund], int]:
+    query = select(Fund).where(Fund.is_deleted.is_(False))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(Fund.created_at.desc(), Fund.id).offset(offset).limit(limit)
+    )
+    return list(rows), total
+
+
+def _current(fund_ids: Collection[uuid.UUID]) -> Any:
+    """Memberships open now, of companies that were not deleted (join Company first)."""
+    return and_(
+        FundMembership.fund_id.in_(fund_ids),
+        FundMembership.removed_at.is_(None),
+        Company.is_deleted.is_(False),
+    )
+
+
+def member_counts(session: Session, fund_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, int]:
+    if not fund_ids:
+        return {}
+    rows = session.execute(
+        select(FundMembership.fund_id, func.count())
+        .join(Company, Company.id == FundMembership.company_id)
+        .where(_current(fund_ids))
+        .group_by(FundMembership.fund_id)
+    )
+    return {fund_id: count for fund_id, count in rows}
+
+
+def current_memberships(
+    session: Session, fund_id: uuid.UUID, company_ids: Collection[uuid.UUID] | None = None
+) -> list[FundMembership]:
+    query = (
+        select(FundMembership)
+        .join(Company, Company.id == FundMembership.company_id)
+        .where(_current([fund_id]))
+    )
+    if company_ids is None:
+        return list(session.scalars(query))
+    found: list[FundMembership] = []
+    for part in slices(list(company_ids)):
+        found.extend(session.scalars(query.where(FundMembership.company_id.in_(part))))
+    return found
+
+
+def memberships_page(
+    session: Session, fund_id: uuid.UUID, *, include_removed: bool, offset: int, limit: int
+) -> tuple[list[tuple[FundMembership, Company]], int]:
+    query = (
+        select(FundMembership, Company)
+        .join(Company, Company.id == FundMembership.company_id)
+        .where(FundMembership.fund_id == fund_id, Company.is_deleted.is_(False))
+    )
+    if not include_removed:
+        query = query.where(FundMembership.removed_at.is_(None))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.execute(
+        query.order_by(FundMembership.added_at, Company.name, FundMembership.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return [(membership, company) for membership, company in rows.tuples()], total
+
+
+def active_company_ids(session: Session, company_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+    """Those of `company_ids` that exist and were not deleted."""
+    found: set[uuid.UUID] = set()
+    for part in slices(company_ids):
+        found.update(
+            session.scalars(
+                select(Company.id).where(Company.id.in_(part), Company.is_deleted.is_(False))
+            )
+        )
+    return found
+
+
+def add_memberships(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert many membership rows in one executemany (thousands per request)."""
+    if rows:
+        session.execute(insert(FundMembership), list(rows))
+
+
+def members_as_of(session: Session, fund_id: uuid.UUID, moment: datetime) -> list[uuid.UUID]:
+    """The fund's companies at `moment` (not deleted since), in the order they joined."""
+    rows = session.scalars(
+        select(FundMembership.company_id)
+        .join(Company, Company.id == FundMembership.company_id)
+        .where(
+            FundMembership.fund_id == fund_id,
+            FundMembership.added_at <= moment,
+            or_(FundMembership.removed_at.is_(None), FundMembership.removed_at > moment),
+            Company.is_deleted.is_(False),
+        )
+        .order_by(FundMembership.added_at, FundMembership.company_id)
+    )
+    return list(rows)
+
+
+def current_members_with_sector(
+    session: Session, fund_id: uuid.UUID
+) -> list[tuple[uuid.UUID, str, str, float | None]]:
+    """(company id, name, sector, EV) of each current member."""
+    rows = session.execute(
+        select(FundMembership.company_id, Company.name, Industry.sector, FundMembership.ev_usd)
+        .select_from(FundMembership)
+        .join(Company, Company.id == FundMembership.company_id)
+        .join(Industry, Industry.id == Company.industry_id)
+        .where(_current([fund_id]))
+    )
+    return [(company_id, name, sector, ev) for company_id, name, sector, ev in rows.tuples()]
