@@ -88,6 +88,8 @@ class ProcessSpec:
     startup_timeout: float = 60.0
     # A one-shot job (init) must exit 0 instead of staying up.
     one_shot: bool = False
+    # Working directory; None = the runner's. Settings read `.env` from here.
+    cwd: Path | None = None
 
 
 @dataclass
@@ -123,6 +125,7 @@ class ProcessGroup:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             env=env,
+            cwd=spec.cwd,
             start_new_session=True,
         )
         log_file.close()
@@ -224,6 +227,37 @@ def python_service_spec(
     )
 
 
+def worker_spec(
+    heartbeat_file: Path,
+    *,
+    name: str = "worker",
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    startup_timeout: float = 60.0,
+) -> ProcessSpec:
+    """The Celery worker (`python -m orgair_worker`), ready once its heartbeat is fresh.
+
+    The heartbeat file is written only while the worker is connected to the broker
+    (see orgair_worker.heartbeat), so "ready" means consuming jobs.
+    """
+    started = time.time()
+
+    def beating() -> bool:
+        try:
+            return heartbeat_file.stat().st_mtime >= started
+        except OSError:
+            return False
+
+    return ProcessSpec(
+        name=name,
+        argv=[sys.executable, "-m", "orgair_worker"],
+        ready=beating,
+        env={**(env or {}), "WORKER_HEARTBEAT_FILE": str(heartbeat_file)},
+        cwd=cwd,
+        startup_timeout=startup_timeout,
+    )
+
+
 def local_port(url: str, default: int) -> tuple[str, int]:
     parts = urlsplit(url)
     return parts.hostname or "127.0.0.1", parts.port or default
@@ -255,6 +289,7 @@ class DevStack:
                 "init", "orgair_init", ready_url=None, one_shot=True, startup_timeout=180
             ),
             python_service_spec("scoring", "orgair_scoring_api", ready_url=f"{scoring}/readyz"),
+            worker_spec(self.log_dir / "worker.heartbeat"),
             python_service_spec(
                 "gateway", "orgair_gateway", ready_url=f"{self.settings.gateway_base_url}/readyz"
             ),

@@ -1,0 +1,100 @@
+"""Liveness and readiness of a worker without asking it over the broker.
+
+A consumer bootstep writes the heartbeat file every `WORKER_HEARTBEAT_INTERVAL_SECONDS`
+from the worker's event loop. Consumer steps run only while the worker is connected
+to the broker (Celery stops them when the connection drops and starts them again
+after reconnecting), so a fresh file means: the main process is alive, its event
+loop turns, and the broker is reachable. `python -m orgair_worker healthcheck`
+(compose's healthcheck) just reads the file's age, instead of a `celery inspect ping`
+round trip through the broker every few seconds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from celery import bootsteps
+
+from orgair_observability import get_logger
+
+log = get_logger(__name__)
+
+# Missing this many beats in a row means the worker is stuck or cut off.
+STALE_AFTER_BEATS = 3
+
+
+def write_heartbeat(path: Path) -> None:
+    """Replace the file atomically, so a reader never sees half a heartbeat."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    beat = {"pid": os.getpid(), "hostname": socket.gethostname(), "written_at": time.time()}
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    partial.write_text(json.dumps(beat))
+    partial.replace(path)
+
+
+@dataclass(frozen=True)
+class HeartbeatStatus:
+    healthy: bool
+    detail: str
+
+
+def check_heartbeat(
+    path: Path, max_age_seconds: float, *, now: float | None = None
+) -> HeartbeatStatus:
+    try:
+        beat = json.loads(path.read_text())
+        written_at = float(beat["written_at"])
+    except FileNotFoundError:
+        return HeartbeatStatus(False, f"no heartbeat file at {path} (worker not connected yet?)")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return HeartbeatStatus(False, f"unreadable heartbeat file {path}: {type(exc).__name__}")
+    age = (time.time() if now is None else now) - written_at
+    if age > max_age_seconds:
+        return HeartbeatStatus(
+            False, f"last heartbeat {age:.1f}s ago (limit {max_age_seconds:g}s): stuck or no broker"
+        )
+    return HeartbeatStatus(True, f"heartbeat {age:.1f}s ago from pid {beat.get('pid')}")
+
+
+class Heartbeat(bootsteps.StartStopStep):  # type: ignore[misc]
+    """Consumer bootstep: beats while the consumer is connected to the broker."""
+
+    requires = ("celery.worker.consumer.tasks:Tasks",)
+
+    def __init__(self, parent: Any, **kwargs: Any) -> None:
+        super().__init__(parent, **kwargs)
+        from orgair_config import get_settings
+
+        settings = get_settings()
+        self.path = Path(settings.WORKER_HEARTBEAT_FILE)
+        self.interval = settings.WORKER_HEARTBEAT_INTERVAL_SECONDS
+        self._timer_entry: Any = None
+
+    def start(self, parent: Any) -> None:
+        self._beat()
+        self._timer_entry = parent.timer.call_repeatedly(self.interval, self._beat)
+        log.info("heartbeat_started", path=str(self.path), interval_s=self.interval)
+
+    def stop(self, parent: Any) -> None:
+        # Stop beating but keep the file: it ages out, and the healthcheck then fails.
+        if self._timer_entry is not None:
+            self._timer_entry.cancel()
+            self._timer_entry = None
+
+    def shutdown(self, parent: Any) -> None:
+        self.stop(parent)
+        with contextlib.suppress(OSError):
+            self.path.unlink()
+
+    def _beat(self) -> None:
+        try:
+            write_heartbeat(self.path)
+        except OSError as exc:
+            log.warning("heartbeat_write_failed", path=str(self.path), error=type(exc).__name__)
