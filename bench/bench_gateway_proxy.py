@@ -148,9 +148,13 @@ def serve_static_upstream(port: int, body_file: str) -> None:
 
     body = Path(body_file).read_bytes()
     uvicorn.run(
-        static_upstream_app(body), host="127.0.0.1", port=port, log_level="warning",
-        access_log=False, lifespan="off",
-    )  # fmt: skip
+        static_upstream_app(body),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+    )
 
 
 def serve_bare_proxy(kind: str, port: int, upstream: str) -> None:
@@ -249,9 +253,14 @@ def nginx(port: int, upstream_port: int, workdir: Path) -> Iterator[None]:
 
 
 def run_wrk(
-    name: str, url: str, *, connections: int, seconds: int, headers: dict[str, str] | None = None,
+    name: str,
+    url: str,
+    *,
+    connections: int,
+    seconds: int,
+    headers: dict[str, str] | None = None,
     script: Path | None = None,
-) -> Result:  # fmt: skip
+) -> Result:
     argv = [require("wrk"), "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
     for header, value in (headers or {}).items():
         argv += ["-H", f"{header}: {value}"]
@@ -303,9 +312,16 @@ def key_rotation_script(path: Path, target: str, keys: list[str]) -> Path:
 
 
 def measure_through_proxies(
-    label: str, upstream_url: str, target: str, identity: dict[str, str], keys_script: Path,
-    env: dict[str, str], workdir: Path, connections: int, seconds: int,
-) -> list[Result]:  # fmt: skip
+    label: str,
+    upstream_url: str,
+    target: str,
+    identity: dict[str, str],
+    keys_script: Path,
+    env: dict[str, str],
+    workdir: Path,
+    connections: int,
+    seconds: int,
+) -> list[Result]:
     """Direct, gateway, nginx and the two bare proxies, all in front of `upstream_url`."""
     upstream_port = int(upstream_url.rsplit(":", 1)[1])
     ports = {name: free_port() for name in ("gateway", "nginx", "aiohttp", "httpx")}
@@ -313,26 +329,49 @@ def measure_through_proxies(
     gateway_url = f"http://127.0.0.1:{ports['gateway']}"
     try:
         group.start(
-            ProcessSpec("gateway", [sys.executable, "-m", "orgair_gateway"],
-                        env={"GATEWAY_PORT": str(ports["gateway"]), "SCORING_URL": upstream_url},
-                        ready=lambda: http_ok(f"{gateway_url}/readyz"))
-        )  # fmt: skip
+            ProcessSpec(
+                "gateway",
+                [sys.executable, "-m", "orgair_gateway"],
+                env={"GATEWAY_PORT": str(ports["gateway"]), "SCORING_URL": upstream_url},
+                ready=lambda: http_ok(f"{gateway_url}/readyz"),
+            )
+        )
         for kind in ("aiohttp", "httpx"):
             group.start(
                 ProcessSpec(
                     f"asgi-{kind}",
-                    [sys.executable, __file__, "--serve-bare-proxy", kind,
-                     "--port", str(ports[kind]), "--upstream", upstream_url],
+                    [
+                        sys.executable,
+                        __file__,
+                        "--serve-bare-proxy",
+                        kind,
+                        "--port",
+                        str(ports[kind]),
+                        "--upstream",
+                        upstream_url,
+                    ],
                     ready=lambda kind=kind: http_ok(f"http://127.0.0.1:{ports[kind]}/livez"),
                 )
-            )  # fmt: skip
+            )
         common = {"connections": connections, "seconds": seconds}
         nginx_dir = workdir / f"nginx-{label}"
         nginx_dir.mkdir()
         with nginx(ports["nginx"], upstream_port, nginx_dir):
             # Warm-up: connections, the gateway's key cache, the upstream pools.
-            run_wrk("warm-up", gateway_url + target, connections=connections, seconds=2, script=keys_script)  # fmt: skip
-            run_wrk("warm-up", f"http://127.0.0.1:{ports['nginx']}{target}", connections=connections, seconds=1, headers=identity)  # fmt: skip
+            run_wrk(
+                "warm-up",
+                gateway_url + target,
+                connections=connections,
+                seconds=2,
+                script=keys_script,
+            )
+            run_wrk(
+                "warm-up",
+                f"http://127.0.0.1:{ports['nginx']}{target}",
+                connections=connections,
+                seconds=1,
+                headers=identity,
+            )
             return [
                 run_wrk("direct", upstream_url + target, headers=identity, **common),
                 run_wrk("gateway", gateway_url + target, script=keys_script, **common),
@@ -341,19 +380,19 @@ def measure_through_proxies(
                     f"http://127.0.0.1:{ports['nginx']}{target}",
                     headers=identity,
                     **common,
-                ),  # fmt: skip
+                ),
                 run_wrk(
                     "asgi+aiohttp",
                     f"http://127.0.0.1:{ports['aiohttp']}{target}",
                     headers=identity,
                     **common,
-                ),  # fmt: skip
+                ),
                 run_wrk(
                     "asgi+httpx",
                     f"http://127.0.0.1:{ports['httpx']}{target}",
                     headers=identity,
                     **common,
-                ),  # fmt: skip
+                ),
             ]
     finally:
         group.stop()
@@ -403,9 +442,12 @@ def main() -> None:
         group.start(redis_spec(redis_port, data_dir=workdir))
         keys = prepare_database(settings)
         group.start(
-            ProcessSpec("scoring", [sys.executable, "-m", "orgair_scoring_api"],
-                        ready=lambda: http_ok(f"{scoring_url}/readyz"))
-        )  # fmt: skip
+            ProcessSpec(
+                "scoring",
+                [sys.executable, "-m", "orgair_scoring_api"],
+                ready=lambda: http_ok(f"{scoring_url}/readyz"),
+            )
+        )
         created = httpx.post(
             f"{scoring_url}/api/v1/companies",
             json={"name": "Bench Co", "ticker": "BNCH", "industry_id": TECHNOLOGY},
@@ -419,24 +461,41 @@ def main() -> None:
         body_file = workdir / "company.json"
         body_file.write_bytes(company.content)
         group.start(
-            ProcessSpec("static", [sys.executable, __file__, "--serve-static-upstream",
-                                   str(body_file), "--port", str(static_port)],
-                        ready=lambda: http_ok(f"{static_url}/readyz"))
-        )  # fmt: skip
+            ProcessSpec(
+                "static",
+                [
+                    sys.executable,
+                    __file__,
+                    "--serve-static-upstream",
+                    str(body_file),
+                    "--port",
+                    str(static_port),
+                ],
+                ready=lambda: http_ok(f"{static_url}/readyz"),
+            )
+        )
         script = key_rotation_script(workdir / "keys.lua", target, keys)
         upstreams = {"scoring": scoring_url, "static": static_url}
         for label, url in upstreams.items():
             if args.only in (None, label):
                 tables[label] = measure_through_proxies(
-                    label, url, target, identity, script, env, workdir,
-                    args.connections, args.seconds,
-                )  # fmt: skip
+                    label,
+                    url,
+                    target,
+                    identity,
+                    script,
+                    env,
+                    workdir,
+                    args.connections,
+                    args.seconds,
+                )
     finally:
         group.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 
-    print(f"wrk -t2 -c{args.connections} -d{args.seconds}s, loopback, {os.cpu_count()} CPUs, "
-          "same run")  # fmt: skip
+    print(
+        f"wrk -t2 -c{args.connections} -d{args.seconds}s, loopback, {os.cpu_count()} CPUs, same run"
+    )
     titles = {
         "scoring": "upstream = scoring: GET /api/v1/companies/{id}, cache hit",
         "static": "upstream = the same company JSON from a minimal ASGI app (proxy cost alone)",
@@ -451,20 +510,28 @@ def report(title: str, results: list[Result]) -> None:
     print(title)
     print(f"  {'path':<14}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>10}")
     for r in results:
-        print(f"  {r.name:<14}{r.requests_per_second:>10.0f}{r.p50_ms:>10.2f}{r.p99_ms:>10.2f}"
-              f"{r.non_2xx:>10}")  # fmt: skip
+        print(
+            f"  {r.name:<14}{r.requests_per_second:>10.0f}{r.p50_ms:>10.2f}{r.p99_ms:>10.2f}"
+            f"{r.non_2xx:>10}"
+        )
     direct, gateway, proxy = by_name["direct"], by_name["gateway"], by_name["nginx"]
     ratio = gateway.requests_per_second / proxy.requests_per_second
     added = gateway.p50_ms - direct.p50_ms
-    print(f"  gateway / nginx throughput: {ratio:.2f}x (target >= {THROUGHPUT_TARGET}x): "
-          f"{'met' if ratio >= THROUGHPUT_TARGET else 'MISSED'}")  # fmt: skip
-    print(f"  gateway-added p50: {added:+.2f} ms (nginx adds {proxy.p50_ms - direct.p50_ms:+.2f} "
-          f"ms; target <= +{ADDED_P50_TARGET_MS} ms): "
-          f"{'met' if added <= ADDED_P50_TARGET_MS else 'MISSED'}")  # fmt: skip
+    print(
+        f"  gateway / nginx throughput: {ratio:.2f}x (target >= {THROUGHPUT_TARGET}x): "
+        f"{'met' if ratio >= THROUGHPUT_TARGET else 'MISSED'}"
+    )
+    print(
+        f"  gateway-added p50: {added:+.2f} ms (nginx adds {proxy.p50_ms - direct.p50_ms:+.2f} "
+        f"ms; target <= +{ADDED_P50_TARGET_MS} ms): "
+        f"{'met' if added <= ADDED_P50_TARGET_MS else 'MISSED'}"
+    )
     aiohttp_r, httpx_r = by_name["asgi+aiohttp"], by_name["asgi+httpx"]
-    print(f"  upstream client, bare ASGI proxy: aiohttp {aiohttp_r.requests_per_second:.0f} req/s, "
-          f"httpx {httpx_r.requests_per_second:.0f} req/s "
-          f"({aiohttp_r.requests_per_second / max(httpx_r.requests_per_second, 1):.1f}x)")  # fmt: skip
+    print(
+        f"  upstream client, bare ASGI proxy: aiohttp {aiohttp_r.requests_per_second:.0f} req/s, "
+        f"httpx {httpx_r.requests_per_second:.0f} req/s "
+        f"({aiohttp_r.requests_per_second / max(httpx_r.requests_per_second, 1):.1f}x)"
+    )
 
 
 if __name__ == "__main__":
