@@ -120,3 +120,27 @@ def test_failed_attempts_are_limited_per_address(
     )
     assert fresh.status_code == 429
     assert fresh.headers["ratelimit-policy"] == '"failed-auth-per-address";q=3;w=60'
+
+
+async def test_unreachable_redis_fails_open_and_warns_once_per_interval() -> None:
+    import structlog
+
+    from orgair_gateway.rate_limit import RateLimiter, RateLimitPolicy
+
+    now = [1000.0]
+    limiter = RateLimiter.from_url(
+        f"redis://127.0.0.1:{free_port()}/0", timeout_seconds=0.2, clock=lambda: now[0]
+    )
+    policy = RateLimitPolicy("per-key", 5)
+    with structlog.testing.capture_logs() as events:
+        assert await limiter.hit(policy, "key:a") is None  # tried, failed: served anyway
+        assert await limiter.hit(policy, "key:a") is None  # backing off: not even tried
+        now[0] += 10  # past the back-off, within the warning interval
+        assert await limiter.hit(policy, "key:a") is None
+        assert not await limiter.is_exhausted(policy, "addr:x")
+        now[0] += 120  # past the warning interval
+        assert await limiter.hit(policy, "key:a") is None
+    warnings = [e for e in events if e["event"] == "rate_limit_unavailable"]
+    assert len(warnings) == 2
+    assert limiter.last_error is not None
+    await limiter.close()

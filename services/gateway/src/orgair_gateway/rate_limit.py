@@ -108,7 +108,9 @@ class RateLimiter:
         self._flushes: set[asyncio.Task[None]] = set()
 
     @classmethod
-    def from_url(cls, url: str, *, timeout_seconds: float) -> RateLimiter:
+    def from_url(
+        cls, url: str, *, timeout_seconds: float, clock: Callable[[], float] = time.monotonic
+    ) -> RateLimiter:
         client = aioredis.Redis.from_url(
             url,
             socket_connect_timeout=timeout_seconds,
@@ -116,7 +118,7 @@ class RateLimiter:
             # A failed command is reported now; the next request tries again.
             retry_on_timeout=False,
         )
-        return cls(client)
+        return cls(client, clock=clock)
 
     async def hit(self, policy: RateLimitPolicy, subject: str) -> RateLimitDecision | None:
         """Count one request of `subject`; None when Redis is unavailable (fail open)."""
