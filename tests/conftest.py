@@ -102,7 +102,9 @@ def redis_client(redis_server: RedisServer) -> Iterator[redis.Redis]:
 class GatewayIdentityAuth(httpx.Auth):
     """Signs each request as the gateway would, so tests can call scoring directly."""
 
-    def __init__(self, role: Role, *, secret: str = TEST_SECRET_KEY, key_id: str | None = None):
+    def __init__(
+        self, role: Role, *, secret: str = TEST_SECRET_KEY, key_id: str | None = None
+    ) -> None:
         self.identity = Identity(key_id=key_id or f"test-{role.value}-key", role=role)
         self.signer = IdentitySigner(secret)
 
