@@ -17,13 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-import orjson
-import redis
-
 from orgair_config import Settings, load_settings_or_exit
-from orgair_observability import configure_logging
-from orgair_scoring_api.jobs.queue import QUEUE
-from orgair_worker.heartbeat import STALE_AFTER_BEATS, check_heartbeat
+from orgair_worker.health import STALE_AFTER_BEATS, check_heartbeat
 
 SERVICE = "worker"
 
@@ -40,6 +35,8 @@ def healthcheck(settings: Settings, argv: list[str]) -> int:
     options = parser.parse_args(argv)
     status = check_heartbeat(Path(settings.WORKER_HEARTBEAT_FILE), options.max_age)
     if status.healthy and options.ready:
+        import redis
+
         try:
             client = redis.Redis.from_url(
                 settings.CELERY_BROKER_URL, socket_connect_timeout=2, socket_timeout=2
@@ -64,6 +61,10 @@ def structured_console_messages(settings: Settings) -> None:
     locks, safe there); in JSON mode it is replaced by a function that writes the same
     text as one JSON log line, with the same bare write.
     """
+    import orjson
+
+    from orgair_observability import configure_logging
+
     configure_logging(service=SERVICE, level=settings.LOG_LEVEL, fmt=settings.LOG_FORMAT)
     logging.captureWarnings(True)
     if settings.LOG_FORMAT != "json":
@@ -91,6 +92,7 @@ def structured_console_messages(settings: Settings) -> None:
 
 def run_worker(settings: Settings, argv: list[str]) -> None:
     structured_console_messages(settings)
+    from orgair_scoring_api.jobs.queue import QUEUE
     from orgair_worker.app import app
 
     app.worker_main(
