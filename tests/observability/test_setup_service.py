@@ -24,6 +24,7 @@ from orgair_observability import (
     get_logger,
     setup_service,
 )
+from orgair_observability.metrics import MetricsMiddleware
 from orgair_observability.service import secret_values
 
 MakeClient = Callable[[FastAPI], httpx.AsyncClient]
@@ -153,4 +154,4 @@ def test_correlation_middleware_is_outermost_and_added_once(
     setup_service(app, settings, service="gateway")
 
     classes: list[object] = [entry.cls for entry in app.user_middleware]
-    assert classes == [CorrelationIdMiddleware, GZipMiddleware]
+    assert classes == [CorrelationIdMiddleware, MetricsMiddleware, GZipMiddleware]
