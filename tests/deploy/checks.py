@@ -404,7 +404,7 @@ def compose_problems(doc: Mapping[str, Any], root: Path = REPO_ROOT) -> list[str
     problems: list[str] = []
     svcs = services(doc)
 
-    for name in ("redis", "localstack", "otel-collector", "init", "scoring"):
+    for name in ("redis", "localstack", "otel-collector", "init", "scoring", "worker"):
         if name not in svcs:
             problems.append(f"service {name!r} is missing")
     if problems:
@@ -464,6 +464,7 @@ def compose_problems(doc: Mapping[str, Any], root: Path = REPO_ROOT) -> list[str
     problems.extend(_localstack_problems(svcs["localstack"]))
     problems.extend(_redis_problems(svcs["redis"]))
     problems.extend(_scoring_problems(svcs["scoring"]))
+    problems.extend(_worker_problems(svcs["worker"]))
     problems.extend(_command_problems(svcs, root))
     return problems
 
@@ -593,6 +594,27 @@ def _scoring_problems(svc: Mapping[str, Any]) -> list[str]:
         problems.append(f"scoring healthcheck must probe http://127.0.0.1:{port}/readyz")
     if "curl" in test or "wget" in test:
         problems.append("scoring healthcheck uses curl/wget, which the slim image lacks")
+    return problems
+
+
+def _worker_problems(svc: Mapping[str, Any]) -> list[str]:
+    """Starts after init and a healthy broker, restarts, and proves liveness by its
+    heartbeat file rather than a broker round trip."""
+    problems = []
+    deps = depends_on(svc)
+    if deps.get("init") != "service_completed_successfully":
+        problems.append("worker must depend on init with condition service_completed_successfully")
+    if deps.get("redis") != "service_healthy":
+        problems.append("worker must depend on redis with condition service_healthy")
+    if svc.get("restart") != "unless-stopped":
+        problems.append("worker must restart unless-stopped")
+    test = " ".join(command_argv((svc.get("healthcheck") or {}).get("test")))
+    if "orgair_worker healthcheck" not in test:
+        problems.append(
+            "worker healthcheck must read the heartbeat (python -m orgair_worker healthcheck)"
+        )
+    if "inspect" in test:
+        problems.append("worker healthcheck must not round-trip through the broker (inspect)")
     return problems
 
 

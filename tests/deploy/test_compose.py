@@ -24,7 +24,7 @@ from .checks import (
 from .conftest import COMPOSE_FILE
 
 CHECK_JSONSCHEMA = Path(sys.executable).parent / "check-jsonschema"
-APP_SERVICES = ("init", "scoring", "gateway")
+APP_SERVICES = ("init", "scoring", "gateway", "worker")
 
 
 def run_schema_check(path: Path) -> subprocess.CompletedProcess[str]:
@@ -181,6 +181,24 @@ MUTATIONS: dict[str, tuple[Mutation, str]] = {
     "missing bind-mount source": (
         lambda d: _svc(d, "localstack")["volumes"].append("./infra/nope.sh:/nope.sh:ro"),
         "bind mount source ./infra/nope.sh does not exist",
+    ),
+    "worker starts before init finished": (
+        lambda d: _svc(d, "worker")["depends_on"]["init"].update(condition="service_started"),
+        "worker must depend on init with condition service_completed_successfully",
+    ),
+    "worker does not wait for a healthy broker": (
+        lambda d: _svc(d, "worker")["depends_on"]["redis"].update(condition="service_started"),
+        "worker must depend on redis with condition service_healthy",
+    ),
+    "worker is not restarted": (
+        lambda d: _svc(d, "worker").update(restart="on-failure"),
+        "worker must restart unless-stopped",
+    ),
+    "worker pings through the broker": (
+        lambda d: _svc(d, "worker")["healthcheck"].update(
+            test=["CMD", "celery", "-A", "orgair_worker.app", "inspect", "ping"]
+        ),
+        "worker healthcheck must read the heartbeat",
     ),
     "waits for health of a service without healthcheck": (
         lambda d: (

@@ -37,6 +37,7 @@ EXPECTED = {
     "scoring": ("orgair-scoring-api", ["python", "-m", "orgair_scoring_api"]),
     "init": ("orgair-init", ["python", "-m", "orgair_init"]),
     "gateway": ("orgair-gateway", ["python", "-m", "orgair_gateway"]),
+    "worker": ("orgair-worker", ["python", "-m", "orgair_worker"]),
 }
 
 
