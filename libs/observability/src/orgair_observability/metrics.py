@@ -31,7 +31,6 @@ __all__ = [
     "JOBS",
     "RATE_LIMIT_REJECTIONS",
     "REVIEWS_PENDING",
-    "ROUTE_SCOPE_KEY",
     "SCORES_COMPUTED",
     "UPSTREAM_ERRORS",
     "WORKER_TASK_DURATION",
@@ -45,9 +44,6 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-# A pure-ASGI app that routes outside the framework (the gateway's proxy) names
-# its route here, since Starlette's `scope["route"]` is never set for it.
-ROUTE_SCOPE_KEY = "orgair.route"
 UNMATCHED_ROUTE = "unmatched"
 
 HTTP_REQUESTS = Counter(
@@ -98,14 +94,20 @@ WORKER_TASK_DURATION = Histogram(
 )
 
 
-def route_label(scope: Scope) -> str:
-    """The matched route's template, including the prefixes of the routers it is in."""
-    explicit = scope.get(ROUTE_SCOPE_KEY)
-    if isinstance(explicit, str):
-        return explicit
+def route_label(scope: Scope, proxied_prefixes: tuple[str, ...] = ()) -> str:
+    """The matched route's template, including the prefixes of the routers it is in.
+
+    Paths under `proxied_prefixes` (routed outside the framework, by the gateway's
+    proxy) are labelled `<prefix>/{path}`: one series per API version, however many
+    paths callers try, and also for requests refused before they were proxied.
+    """
     route = scope.get("route")
     template = getattr(route, "path_format", None) or getattr(route, "path", None)
     if not isinstance(template, str):
+        path = str(scope.get("path", ""))
+        for prefix in proxied_prefixes:
+            if path == prefix or path.startswith(prefix + "/"):
+                return f"{prefix}/{{path}}"
         return UNMATCHED_ROUTE
     # FastAPI keeps an included router's routes relative to its prefix; the prefix is
     # what remains of the request path once the route's own part is taken off.
@@ -123,9 +125,12 @@ def route_label(scope: Scope) -> str:
 class MetricsMiddleware:
     """Counts requests and times them, labelled by the route template (pure ASGI)."""
 
-    def __init__(self, app: ASGIApp, *, service: str) -> None:
+    def __init__(
+        self, app: ASGIApp, *, service: str, proxied_prefixes: tuple[str, ...] = ()
+    ) -> None:
         self.app = app
         self.service = service
+        self.proxied_prefixes = tuple(prefix.rstrip("/") for prefix in proxied_prefixes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -143,7 +148,7 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, send_with_status)
         finally:
-            route = route_label(scope)
+            route = route_label(scope, self.proxied_prefixes)
             method = scope.get("method", "GET")
             HTTP_REQUESTS.labels(self.service, method, route, str(status)).inc()
             HTTP_REQUEST_DURATION.labels(self.service, method, route).observe(

@@ -53,12 +53,18 @@ def _is_metrics_middleware(middleware_class: object) -> bool:
 
 
 def setup_service(
-    app: FastAPI, settings: Settings, *, service: str, expose_metrics: bool = True
+    app: FastAPI,
+    settings: Settings,
+    *,
+    service: str,
+    expose_metrics: bool = True,
+    proxied_prefixes: tuple[str, ...] = (),
 ) -> None:
     """Logging, secret scrubbing, tracing, metrics, problem details and correlation ids.
 
     `/metrics` is added unless `expose_metrics` is false: a service whose port is
-    public (the gateway) serves it behind its own authorisation instead.
+    public (the gateway) serves it behind its own authorisation instead. Paths under
+    `proxied_prefixes` are routed outside FastAPI and labelled by prefix in metrics.
 
     Call it after the service's own ``add_middleware`` calls: Starlette wraps
     later-added middleware around earlier ones, and the correlation middleware
@@ -75,7 +81,7 @@ def setup_service(
     )
     install_problem_handlers(app, debug=settings.DEBUG)
     if not any(_is_metrics_middleware(entry.cls) for entry in app.user_middleware):
-        app.add_middleware(MetricsMiddleware, service=service)
+        app.add_middleware(MetricsMiddleware, service=service, proxied_prefixes=proxied_prefixes)
     if expose_metrics:
         app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     # Calling setup twice must not stack a second copy; adding it again last

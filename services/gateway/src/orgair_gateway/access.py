@@ -30,6 +30,7 @@ from orgair_gateway.keystore import LookupRefused
 from orgair_gateway.proxy import IDENTITY_STATE
 from orgair_gateway.runtime import GatewayRuntime
 from orgair_observability import get_logger
+from orgair_observability.metrics import RATE_LIMIT_REJECTIONS
 
 __all__ = ["AccessControlMiddleware"]
 
@@ -88,6 +89,7 @@ class AccessControlMiddleware:
         decision = await limiter.hit(resources.key_policy, f"key:{identity.key_id}")
         rate_headers = _encoded(decision.headers()) if decision else resources.policy_only_headers
         if decision is not None and not decision.allowed:
+            RATE_LIMIT_REJECTIONS.labels("api_key").inc()
             await send_problem(
                 scope, receive, send, 429, "Too Many Requests",
                 f"This API key may make {decision.policy.quota} requests per "
@@ -117,6 +119,7 @@ class AccessControlMiddleware:
         log.info("authentication_failed", reason=reason)
         decision = await resources.rate_limiter.hit(resources.address_policy, f"addr:{address}")
         if decision is not None and not decision.allowed:
+            RATE_LIMIT_REJECTIONS.labels("client_address").inc()
             await send_problem(
                 scope, receive, send, 429, "Too Many Requests",
                 "Too many failed authentication attempts from this address; "

@@ -17,10 +17,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from orgair_config import Settings, get_settings
 from orgair_gateway import admin, health
@@ -31,6 +31,7 @@ from orgair_gateway.proxy import ProxyRoutesMiddleware
 from orgair_gateway.runtime import GatewayRuntime
 from orgair_gateway.security_headers import SecurityHeadersMiddleware
 from orgair_observability import get_logger, setup_service
+from orgair_observability.metrics import metrics_response
 
 __all__ = ["OPEN_PATHS", "SERVICE", "create_app"]
 
@@ -82,6 +83,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def openapi_document() -> JSONResponse:
         return JSONResponse(document)
 
+    # The gateway's port is public: its metrics are for operators only.
+    @app.get("/metrics", include_in_schema=False, dependencies=[Depends(admin.require_admin)])
+    async def metrics() -> Response:
+        return metrics_response()
+
     if settings.DEBUG:
 
         @app.get(DOCS_PATH, include_in_schema=False)
@@ -99,7 +105,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.CORS_ALLOW_ORIGINS:
         app.add_middleware(CORSMiddleware, **cors_options(settings))
     app.add_middleware(SecurityHeadersMiddleware)
-    setup_service(app, settings, service=SERVICE)
+    setup_service(
+        app,
+        settings,
+        service=SERVICE,
+        expose_metrics=False,
+        proxied_prefixes=(settings.API_V1_PREFIX, settings.API_V2_PREFIX),
+    )
     return app
 
 

@@ -32,6 +32,7 @@ from orgair_gateway.body_limit import RequestBodyTooLarge, body_limit_exceeded
 from orgair_gateway.credentials import CREDENTIAL_HEADERS
 from orgair_observability import get_correlation_id, get_logger
 from orgair_observability.logging import mark_exception_logged
+from orgair_observability.metrics import UPSTREAM_ERRORS
 
 __all__ = ["ProxyRoutesMiddleware", "UpstreamProxy", "UpstreamSettings"]
 
@@ -155,6 +156,7 @@ class UpstreamProxy:
         if session is None:
             raise RuntimeError("UpstreamProxy.start() was not awaited (lifespan)")
         if not await self._acquire_slot():
+            UPSTREAM_ERRORS.labels("pool_exhausted").inc()
             await send_problem(
                 scope, receive, send, 503, "Service Unavailable",
                 "The gateway has no free upstream connection; retry shortly.",
@@ -274,14 +276,15 @@ class UpstreamProxy:
     ) -> None:
         error_type = type(exc).__name__
         if isinstance(exc, aiohttp.ConnectionTimeoutError):
-            status, title = 504, "Gateway Timeout"
+            status, title, kind = 504, "Gateway Timeout", "connect_timeout"
             detail = "The upstream service did not accept a connection in time."
         elif isinstance(exc, TimeoutError):
-            status, title = 504, "Gateway Timeout"
+            status, title, kind = 504, "Gateway Timeout", "read_timeout"
             detail = "The upstream service did not answer in time."
         else:
-            status, title = 502, "Bad Gateway"
+            status, title, kind = 502, "Bad Gateway", "unreachable"
             detail = "The upstream service is unreachable or closed the connection."
+        UPSTREAM_ERRORS.labels(kind).inc()
         log.warning("upstream_unavailable", status=status, error_type=error_type)
         await send_problem(scope, receive, send, status, title, detail)
 
