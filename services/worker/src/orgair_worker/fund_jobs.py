@@ -17,9 +17,10 @@ Every step is idempotent, because the broker may deliver a task more than once
   enforces them.
 - finalize writes the report and moves running → succeeded once.
 
-Each company is gated exactly as `POST /assessments/{id}/score` gates it: the same
-`build_inputs`, `new_score_row` (the review gate against the current approved score)
-and `approve` (here `approve_many`, the same rule for a whole chunk).
+Each company is gated exactly as `POST /assessments/{id}/score` gates it, by the same
+functions: `build_inputs`, `new_score_values` (the review gate against the current
+approved score) and, for an auto-approved score, `settle_approved_assessments` (what
+`approve` does to the assessments, here for a whole chunk at once).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from typing import Any
 
 import redis
 from pydantic import ValidationError
-from sqlalchemy import CursorResult, Result, insert, select, update
+from sqlalchemy import CursorResult, Result, String, insert, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from orgair_database import utcnow
@@ -52,18 +53,16 @@ from orgair_scoring_api.scores.review_gate import ReviewStatus
 from orgair_scoring_api.scores.service import (
     SCORABLE_STATUSES,
     IncompleteAssessment,
-    approve_many,
     build_inputs,
     current_approved_many,
     invalidate_after_scoring_many,
-    new_score_row,
+    new_score_values,
+    settle_approved_assessments,
 )
 from orgair_worker.reports import build_report, report_keys
 from orgair_worker.runtime import WorkerResources
 
 log = get_logger(__name__)
-
-SCORE_COLUMNS = tuple(column.key for column in OrgAirScore.__table__.columns)
 
 
 class FailureCode:
@@ -91,10 +90,39 @@ class CompanyFailure:
 
 @dataclass
 class ScoredChunk:
-    """What a chunk computed, before it is written."""
+    """What a chunk computed, before it is written: score rows (column values) with the
+    review gate's decision, and the companies that could not be scored."""
 
-    rows: list[tuple[OrgAirScore, ReviewStatus]] = field(default_factory=list)
+    rows: list[tuple[dict[str, Any], ReviewStatus]] = field(default_factory=list)
     failures: list[CompanyFailure] = field(default_factory=list)
+
+
+# Light copies of the columns scoring reads: a chunk loads thousands of rows, and full
+# ORM objects would cost more than scoring them. They satisfy the protocols
+# `build_inputs` and `new_score_values` take, like the ORM rows of the synchronous path.
+
+
+@dataclass(frozen=True, slots=True)
+class AssessmentRow:
+    id: uuid.UUID
+    company_id: uuid.UUID
+    talent_concentration: float | None
+    market_cap_percentile: float | None
+    alignment: float | None
+    timing_factor: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class IndustryRow:
+    sector: str
+    h_r_base: float
+
+
+@dataclass(frozen=True, slots=True)
+class DimensionRow:
+    dimension: str
+    score: float
+    evidence_count: int
 
 
 @dataclass(frozen=True)
@@ -190,15 +218,18 @@ def score_chunk(
             session.rollback()
             return ChunkOutcome(0, 0, job_running=False, job_complete=False)
         done = _already_done(session, job_id, company_ids)
-        rows = [(row, status) for row, status in computed.rows if row.company_id not in done]
+        rows = [(row, status) for row, status in computed.rows if row["company_id"] not in done]
         failures = [f for f in computed.failures if f.company_id not in done]
+        # Auto-approved exactly as `approve` does it: the score, then its assessments.
         approved = [row for row, status in rows if status == ReviewStatus.AUTO_APPROVED]
-        changed = approve_many(session, approved, ReviewStatus.AUTO_APPROVED, now)
+        for row in approved:
+            row["review_status"] = ReviewStatus.AUTO_APPROVED.value
+            row["approved_at"] = now
+        changed = settle_approved_assessments(
+            session, [(row["company_id"], row["assessment_id"]) for row in approved]
+        )
         if rows:
-            session.execute(
-                insert(OrgAirScore),
-                [{key: getattr(row, key) for key in SCORE_COLUMNS} for row, _ in rows],
-            )
+            session.execute(insert(OrgAirScore), [row for row, _ in rows])
         if failures:
             session.execute(
                 insert(ScoringJobFailure),
@@ -229,7 +260,7 @@ def score_chunk(
         session.commit()
 
     if rows:
-        invalidate_after_scoring_many(res.cache, [row.company_id for row, _ in rows], changed)
+        invalidate_after_scoring_many(res.cache, [row["company_id"] for row, _ in rows], changed)
         for status in {status for _, status in rows}:
             SCORES_COMPUTED.labels("job", status.value).inc(sum(1 for _, s in rows if s == status))
     if rows or failures:
@@ -288,7 +319,7 @@ def _compute(
         return chunk
     previous = current_approved_many(session, scorable)
     for index, company_id in enumerate(scorable):
-        row, status = new_score_row(
+        values, status = new_score_values(
             assessment=assessments[company_id],
             inputs=inputs_of[company_id],
             result=batch.result(index),
@@ -297,29 +328,36 @@ def _compute(
             change_threshold=change_threshold,
             actor=job.created_by,
         )
-        row.job_id = job.id
-        chunk.rows.append((row, status))
+        values["job_id"] = job.id
+        chunk.rows.append((values, status))
     return chunk
 
 
 def _load_inputs(
     session: Session, company_ids: Sequence[uuid.UUID], failures: list[CompanyFailure]
-) -> tuple[dict[uuid.UUID, CompanyInputs], dict[uuid.UUID, Assessment]]:
+) -> tuple[dict[uuid.UUID, CompanyInputs], dict[uuid.UUID, AssessmentRow]]:
     """Each company's latest scorable assessment turned into CompanyInputs.
 
     A company that cannot be scored is appended to `failures` with the reason.
     """
     industries = {
-        company_id: industry
-        for company_id, industry in session.execute(
-            select(Company.id, Industry)
+        company_id: IndustryRow(sector, h_r_base)
+        for company_id, sector, h_r_base in session.execute(
+            select(Company.id, Industry.sector, Industry.h_r_base)
             .join(Industry, Industry.id == Company.industry_id)
             .where(Company.id.in_(company_ids), Company.is_deleted.is_(False))
         ).tuples()
     }
-    latest: dict[uuid.UUID, Assessment] = {}
-    for candidate in session.scalars(
-        select(Assessment)
+    latest: dict[uuid.UUID, AssessmentRow] = {}
+    for row in session.execute(
+        select(
+            Assessment.id,
+            Assessment.company_id,
+            Assessment.talent_concentration,
+            Assessment.market_cap_percentile,
+            Assessment.alignment,
+            Assessment.timing_factor,
+        )
         .where(
             Assessment.company_id.in_(industries),
             Assessment.status.in_([status.value for status in SCORABLE_STATUSES]),
@@ -330,13 +368,20 @@ def _load_inputs(
             Assessment.created_at.desc(),
             Assessment.id.desc(),
         )
-    ):
-        latest.setdefault(candidate.company_id, candidate)
-    dimensions: dict[uuid.UUID, list[DimensionScore]] = {a.id: [] for a in latest.values()}
-    for row in session.scalars(
-        select(DimensionScore).where(DimensionScore.assessment_id.in_(dimensions))
-    ):
-        dimensions[row.assessment_id].append(row)
+    ).tuples():
+        if row[1] not in latest:
+            latest[row[1]] = AssessmentRow(*row)
+    # Keyed by the id's text: parsing seven UUIDs per company would cost more than scoring.
+    dimensions: dict[str, list[DimensionRow]] = {str(a.id): [] for a in latest.values()}
+    for assessment_id, dimension, score, evidence in session.execute(
+        select(
+            type_coerce(DimensionScore.assessment_id, String),
+            DimensionScore.dimension,
+            DimensionScore.score,
+            DimensionScore.evidence_count,
+        ).where(DimensionScore.assessment_id.in_([a.id for a in latest.values()]))
+    ).tuples():
+        dimensions[assessment_id].append(DimensionRow(dimension, score, evidence))
 
     inputs_of: dict[uuid.UUID, CompanyInputs] = {}
     for company_id in company_ids:
@@ -355,7 +400,9 @@ def _load_inputs(
             )  # fmt: skip
             continue
         try:
-            inputs_of[company_id] = build_inputs(assessment, industry, dimensions[assessment.id])
+            inputs_of[company_id] = build_inputs(
+                assessment, industry, dimensions[str(assessment.id)]
+            )
         except IncompleteAssessment as exc:
             failures.append(
                 CompanyFailure(company_id, assessment.id, FailureCode.INCOMPLETE_ASSESSMENT,

@@ -15,7 +15,7 @@ import uuid
 from typing import Any
 
 import orjson
-from sqlalchemy import or_, select
+from sqlalchemy import String, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from orgair_scoring import DIMENSIONS
@@ -68,56 +68,80 @@ def _enterprise_values(session: Session, job: ScoringJob) -> dict[uuid.UUID, flo
 
 def build_report(session: Session, job: ScoringJob, fund: Fund) -> tuple[bytes, bytes]:
     """(JSON bytes, CSV bytes) of the job's report."""
-    ev = _enterprise_values(session, job)
+    ev = {str(company_id): value for company_id, value in _enterprise_values(session, job).items()}
+    # Ids as their stored text: they go into the report as text anyway.
     scored = session.execute(
-        select(OrgAirScore, Company.name, Company.ticker, Industry.sector)
+        select(
+            type_coerce(OrgAirScore.company_id, String),
+            type_coerce(OrgAirScore.assessment_id, String),
+            type_coerce(OrgAirScore.id, String),
+            OrgAirScore.inputs,
+            OrgAirScore.result,
+            OrgAirScore.org_air,
+            OrgAirScore.review_status,
+            OrgAirScore.review_reasons,
+            OrgAirScore.parameters_version,
+            OrgAirScore.parameters_hash,
+            Company.name,
+            Company.ticker,
+            Industry.sector,
+        )
         .join(Company, Company.id == OrgAirScore.company_id)
         .join(Industry, Industry.id == Company.industry_id)
         .where(OrgAirScore.job_id == job.id)
     ).tuples()
     failed = session.execute(
-        select(ScoringJobFailure, Company.name, Company.ticker, Industry.sector)
+        select(
+            type_coerce(ScoringJobFailure.company_id, String),
+            type_coerce(ScoringJobFailure.assessment_id, String),
+            ScoringJobFailure.code,
+            ScoringJobFailure.reason,
+            Company.name,
+            Company.ticker,
+            Industry.sector,
+        )
         .join(Company, Company.id == ScoringJobFailure.company_id)
         .join(Industry, Industry.id == Company.industry_id)
         .where(ScoringJobFailure.job_id == job.id)
     ).tuples()
 
     companies: list[dict[str, Any]] = []
-    for score, name, ticker, sector in scored:
-        result = orjson.loads(score.result)
+    for (company_id, assessment_id, score_id, inputs, result_json, org_air, review_status,
+         reasons, version, digest, name, ticker, sector) in scored:  # fmt: skip
+        result = orjson.loads(result_json)
         companies.append(
             {
-                "company_id": str(score.company_id),
+                "company_id": company_id,
                 "company_name": name,
                 "ticker": ticker,
                 "sector": sector,
-                "ev_usd": ev.get(score.company_id),
-                "assessment_id": str(score.assessment_id),
-                "score_id": str(score.id),
-                "inputs": orjson.loads(score.inputs),
+                "ev_usd": ev.get(company_id),
+                "assessment_id": assessment_id,
+                "score_id": score_id,
+                "inputs": orjson.loads(inputs),
                 "scores": {field: result[field] for field in SCORE_FIELDS},
                 "ci": result["ci"],
-                "sector_quartile": sector_quartile(sector, score.org_air),
-                "review_status": score.review_status,
-                "review_reasons": orjson.loads(score.review_reasons),
-                "parameters_version": score.parameters_version,
-                "parameters_hash": score.parameters_hash,
+                "sector_quartile": sector_quartile(sector, org_air),
+                "review_status": review_status,
+                "review_reasons": orjson.loads(reasons),
+                "parameters_version": version,
+                "parameters_hash": digest,
             }
         )
     companies.sort(key=lambda entry: (entry["company_name"], entry["company_id"]))
     failures = sorted(
         (
             {
-                "company_id": str(failure.company_id),
+                "company_id": company_id,
                 "company_name": name,
                 "ticker": ticker,
                 "sector": sector,
-                "ev_usd": ev.get(failure.company_id),
-                "assessment_id": str(failure.assessment_id) if failure.assessment_id else None,
-                "code": failure.code,
-                "reason": failure.reason,
+                "ev_usd": ev.get(company_id),
+                "assessment_id": assessment_id,
+                "code": code,
+                "reason": reason,
             }
-            for failure, name, ticker, sector in failed
+            for company_id, assessment_id, code, reason, name, ticker, sector in failed
         ),
         key=lambda entry: (entry["company_name"], entry["company_id"]),
     )

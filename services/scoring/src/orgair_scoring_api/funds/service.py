@@ -27,8 +27,7 @@ from orgair_scoring_api.funds.schemas import (
 from orgair_scoring_api.funds.summary import MemberScore, summarize
 from orgair_scoring_api.jobs import repository as jobs
 from orgair_scoring_api.pagination import Page, PageParams
-from orgair_scoring_api.scores.models import OrgAirScore
-from orgair_scoring_api.scores.service import current_approved_many
+from orgair_scoring_api.scores.service import CurrentScore, current_approved_many
 
 # Conflict details name at most this many companies; the count says how many in all.
 LISTED_IN_DETAIL = 20
@@ -265,7 +264,7 @@ def summary_of(session: Session, fund: Fund) -> FundSummaryOut:
     """The summary over the fund's current members and their current approved scores."""
     members = repository.current_members_with_sector(session, fund.id)
     ids = [company_id for company_id, _, _, _ in members]
-    current: dict[uuid.UUID, OrgAirScore] = {}
+    current: dict[uuid.UUID, CurrentScore] = {}
     for part in slices(ids):
         current.update(current_approved_many(session, part))
     return summarize(

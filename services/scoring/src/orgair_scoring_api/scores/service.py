@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from pydantic import ValidationError
@@ -30,7 +31,6 @@ from orgair_scoring_api.assessments.service import require_assessment
 from orgair_scoring_api.assessments.status import AssessmentStatus
 from orgair_scoring_api.companies.models import Company
 from orgair_scoring_api.dimension_scores import repository as dimension_scores
-from orgair_scoring_api.dimension_scores.models import DimensionScore
 from orgair_scoring_api.dimension_scores.schemas import DimensionScoreOut
 from orgair_scoring_api.industries.models import Industry
 from orgair_scoring_api.parameters import service as parameters
@@ -57,8 +57,51 @@ class IncompleteAssessment(ValueError):
         self.problems = problems
 
 
+class AssessmentFacts(Protocol):
+    """What scoring reads of an assessment (an `Assessment` row, or the worker's lighter
+    copy of its columns)."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def company_id(self) -> uuid.UUID: ...
+    @property
+    def talent_concentration(self) -> float | None: ...
+    @property
+    def market_cap_percentile(self) -> float | None: ...
+    @property
+    def alignment(self) -> float | None: ...
+    @property
+    def timing_factor(self) -> float | None: ...
+
+
+class IndustryFacts(Protocol):
+    @property
+    def sector(self) -> str: ...
+    @property
+    def h_r_base(self) -> float: ...
+
+
+class DimensionFacts(Protocol):
+    @property
+    def dimension(self) -> str: ...
+    @property
+    def score(self) -> float: ...
+    @property
+    def evidence_count(self) -> int: ...
+
+
+class ApprovedScore(Protocol):
+    """What the review gate compares a new score with."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def org_air(self) -> float: ...
+
+
 def build_inputs(
-    assessment: Assessment, industry: Industry, rows: list[DimensionScore]
+    assessment: AssessmentFacts, industry: IndustryFacts, rows: Sequence[DimensionFacts]
 ) -> CompanyInputs:
     """CompanyInputs for an assessment; raises IncompleteAssessment naming what is missing."""
     by_dimension = {row.dimension: row for row in rows}
@@ -98,20 +141,32 @@ def current_approved(session: Session, company_id: uuid.UUID) -> OrgAirScore | N
     )
 
 
+@dataclass(frozen=True, slots=True)
+class CurrentScore:
+    """A company's current approved score, as far as the gate and the fund summary need it."""
+
+    id: uuid.UUID
+    company_id: uuid.UUID
+    org_air: float
+
+
 def current_approved_many(
     session: Session, company_ids: Collection[uuid.UUID]
-) -> dict[uuid.UUID, OrgAirScore]:
-    """`current_approved` for many companies in one query (companies without one are absent)."""
+) -> dict[uuid.UUID, CurrentScore]:
+    """`current_approved` for many companies in one query (companies without one are absent).
+
+    Reads three columns rather than whole rows: a fund job asks this for thousands.
+    """
     if not company_ids:
         return {}
-    rows = session.scalars(
-        select(OrgAirScore)
+    rows = session.execute(
+        select(OrgAirScore.id, OrgAirScore.company_id, OrgAirScore.org_air)
         .where(OrgAirScore.company_id.in_(company_ids), OrgAirScore.approved_at.is_not(None))
         .order_by(OrgAirScore.company_id, *_CURRENT_FIRST)
     )
-    current: dict[uuid.UUID, OrgAirScore] = {}
-    for row in rows:
-        current.setdefault(row.company_id, row)
+    current: dict[uuid.UUID, CurrentScore] = {}
+    for score_id, company_id, org_air in rows.tuples():
+        current.setdefault(company_id, CurrentScore(score_id, company_id, org_air))
     return current
 
 
@@ -123,23 +178,24 @@ def approve(
     Per the CS1 life cycle, its assessment moves submitted → approved and the company's
     previously approved assessments move approved → superseded.
     """
-    return approve_many(session, [score], status, now)
+    score.review_status = status.value
+    score.approved_at = now
+    return settle_approved_assessments(session, [(score.company_id, score.assessment_id)])
 
 
-def approve_many(
-    session: Session, scores: Sequence[OrgAirScore], status: ReviewStatus, now: datetime
+def settle_approved_assessments(
+    session: Session, approved: Sequence[tuple[uuid.UUID, uuid.UUID]]
 ) -> set[uuid.UUID]:
-    """`approve` for scores of different companies at once, in four statements whatever
-    their number (the fund scoring job approves a whole chunk this way)."""
-    if not scores:
+    """The assessment side of approving scores, given (company, assessment) per approved
+    score: each assessment submitted → approved, the company's other approved assessments
+    → superseded. Four statements whatever the number of scores (a fund job approves a
+    whole chunk at once); returns the assessments whose status changed."""
+    if not approved:
         return set()
-    companies = {score.company_id for score in scores}
-    if len(companies) != len(scores):
-        raise ValueError("approve_many takes at most one score per company")
-    for score in scores:
-        score.review_status = status.value
-        score.approved_at = now
-    assessment_ids = [score.assessment_id for score in scores]
+    companies = {company_id for company_id, _ in approved}
+    if len(companies) != len(approved):
+        raise ValueError("at most one approved score per company")
+    assessment_ids = [assessment_id for _, assessment_id in approved]
     submitted = list(
         session.scalars(
             select(Assessment.id).where(
@@ -169,43 +225,69 @@ def approve_many(
     return {*submitted, *superseded}
 
 
-def new_score_row(
+def new_score_values(
     *,
-    assessment: Assessment,
+    assessment: AssessmentFacts,
     inputs: CompanyInputs,
     result: ScoreResult,
     profile_id: uuid.UUID,
-    previous: OrgAirScore | None,
+    previous: ApprovedScore | None,
     change_threshold: float,
     actor: str | None,
-) -> tuple[OrgAirScore, ReviewStatus]:
+) -> tuple[dict[str, Any], ReviewStatus]:
+    """The column values of a new score row (held for review until approved) and the
+    review gate's decision for it."""
     decision = review_gate(
         result.org_air,
         previous.org_air if previous else None,
         change_threshold=change_threshold,
     )
-    row = OrgAirScore(
-        id=uuid.uuid4(),
-        assessment_id=assessment.id,
-        company_id=assessment.company_id,
+    values = {
+        "id": uuid.uuid4(),
+        "assessment_id": assessment.id,
+        "company_id": assessment.company_id,
+        "profile_id": profile_id,
+        "parameters_version": result.parameters_version,
+        "parameters_hash": result.parameters_hash,
+        "inputs": inputs.model_dump_json(),
+        "result": result.model_dump_json(),
+        "vr": result.vr,
+        "hr": result.hr,
+        "synergy": result.synergy,
+        "org_air": result.org_air,
+        "org_air_ci_lower": result.ci.org_air[0],
+        "org_air_ci_upper": result.ci.org_air[1],
+        "review_status": ReviewStatus.PENDING_REVIEW.value,
+        "review_reasons": orjson.dumps(list(decision.reasons)).decode(),
+        "compared_with_score_id": previous.id if previous else None,
+        "approved_at": None,
+        "created_by": actor,
+        "created_at": utcnow(),
+        "job_id": None,
+    }
+    return values, decision.status
+
+
+def new_score_row(
+    *,
+    assessment: AssessmentFacts,
+    inputs: CompanyInputs,
+    result: ScoreResult,
+    profile_id: uuid.UUID,
+    previous: ApprovedScore | None,
+    change_threshold: float,
+    actor: str | None,
+) -> tuple[OrgAirScore, ReviewStatus]:
+    values, status = new_score_values(
+        assessment=assessment,
+        inputs=inputs,
+        result=result,
         profile_id=profile_id,
-        parameters_version=result.parameters_version,
-        parameters_hash=result.parameters_hash,
-        inputs=inputs.model_dump_json(),
-        result=result.model_dump_json(),
-        vr=result.vr,
-        hr=result.hr,
-        synergy=result.synergy,
-        org_air=result.org_air,
-        org_air_ci_lower=result.ci.org_air[0],
-        org_air_ci_upper=result.ci.org_air[1],
-        review_status=ReviewStatus.PENDING_REVIEW.value,
-        review_reasons=orjson.dumps(list(decision.reasons)).decode(),
-        compared_with_score_id=previous.id if previous else None,
-        created_by=actor,
-        created_at=utcnow(),
+        previous=previous,
+        change_threshold=change_threshold,
+        actor=actor,
     )
-    return row, decision.status
+    return OrgAirScore(**values), status
 
 
 def invalidate_after_scoring(
