@@ -28,6 +28,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 import redis
@@ -65,7 +66,9 @@ from orgair_worker.runtime import WorkerResources
 log = get_logger(__name__)
 
 
-class FailureCode:
+class FailureCode(StrEnum):
+    """Why a company of the job was not scored (`scoring_job_failures.code`)."""
+
     COMPANY_DELETED = "company_deleted"
     NO_SCORABLE_ASSESSMENT = "no_scorable_assessment"
     INCOMPLETE_ASSESSMENT = "incomplete_assessment"
@@ -76,7 +79,7 @@ class FailureCode:
 class CompanyFailure:
     company_id: uuid.UUID
     assessment_id: uuid.UUID | None
-    code: str
+    code: FailureCode
     reason: str
 
     def as_event(self) -> dict[str, Any]:
@@ -134,7 +137,8 @@ class ChunkOutcome:
 
 
 def _rowcount(result: Result[Any]) -> int:
-    return int(getattr(result, "rowcount", 0)) if isinstance(result, CursorResult) else 0
+    """Rows an UPDATE matched (`session.execute` types its result as a plain Result)."""
+    return result.rowcount if isinstance(result, CursorResult) else 0
 
 
 # --------------------------------------------------------------------------- start

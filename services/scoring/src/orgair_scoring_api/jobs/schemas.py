@@ -22,7 +22,10 @@ class JobFailureOut(BaseModel):
 
     company_id: uuid.UUID
     assessment_id: uuid.UUID | None
-    code: str = Field(description="no_scorable_assessment | incomplete_assessment | invalid_inputs")
+    code: str = Field(
+        description="no_scorable_assessment | incomplete_assessment | invalid_inputs | "
+        "company_deleted"
+    )
     reason: str
 
 
