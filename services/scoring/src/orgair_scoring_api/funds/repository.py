@@ -96,6 +96,19 @@ def active_company_ids(session: Session, company_ids: Sequence[uuid.UUID]) -> se
     return found
 
 
+def company_names(
+    session: Session, company_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, tuple[str, str | None]]:
+    """(name, ticker) of each company."""
+    found: dict[uuid.UUID, tuple[str, str | None]] = {}
+    for part in slices(company_ids):
+        rows = session.execute(
+            select(Company.id, Company.name, Company.ticker).where(Company.id.in_(part))
+        )
+        found.update({company_id: (name, ticker) for company_id, name, ticker in rows.tuples()})
+    return found
+
+
 def add_memberships(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Insert many membership rows in one executemany (thousands per request)."""
     if rows:

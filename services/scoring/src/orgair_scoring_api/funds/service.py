@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -139,8 +139,20 @@ def add_members(
         # Another request added one of these companies since we looked.
         session.rollback()
         raise Conflict("a company was added to the fund concurrently; retry") from None
-    companies = _companies(session, [row.company_id for row in added])
-    return [_member_out(row, companies[row.company_id]) for row in added]
+    names = repository.company_names(session, [row["company_id"] for row in added])
+    return [
+        MemberOut(
+            company_id=row["company_id"],
+            company_name=names[row["company_id"]][0],
+            ticker=names[row["company_id"]][1],
+            ev_usd=row["ev_usd"],
+            added_at=row["added_at"],
+            removed_at=None,
+            added_by=actor,
+            removed_by=None,
+        )
+        for row in added
+    ]
 
 
 def _insert_members(
@@ -149,8 +161,11 @@ def _insert_members(
     members: Sequence[MemberIn],
     *,
     actor: str | None,
-) -> list[FundMembership]:
-    """Validate and bulk-insert new memberships (the caller commits)."""
+) -> list[dict[str, Any]]:
+    """Validate and bulk-insert new memberships (the caller commits); their column values.
+
+    Plain rows rather than ORM objects: a fund is created with thousands of members.
+    """
     if not members:
         return []
     ids = [member.company_id for member in members]
@@ -174,34 +189,20 @@ def _insert_members(
         )
     now = utcnow()
     rows = [
-        FundMembership(
-            id=uuid.uuid4(),
-            fund_id=fund.id,
-            company_id=member.company_id,
-            ev_usd=member.ev_usd,
-            added_at=now,
-            removed_at=None,
-            added_by=actor,
-            removed_by=None,
-        )
+        {
+            "id": uuid.uuid4(),
+            "fund_id": fund.id,
+            "company_id": member.company_id,
+            "ev_usd": member.ev_usd,
+            "added_at": now,
+            "removed_at": None,
+            "added_by": actor,
+            "removed_by": None,
+        }
         for member in members
     ]
-    repository.add_memberships(
-        session,
-        [{column: getattr(row, column) for column in _MEMBERSHIP_COLUMNS} for row in rows],
-    )
+    repository.add_memberships(session, rows)
     return rows
-
-
-_MEMBERSHIP_COLUMNS = tuple(column.key for column in FundMembership.__table__.columns)
-
-
-def _companies(session: Session, company_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Company]:
-    found: dict[uuid.UUID, Company] = {}
-    for part in slices(company_ids):
-        rows = session.scalars(select(Company).where(Company.id.in_(part)))
-        found.update({company.id: company for company in rows})
-    return found
 
 
 def _require_membership(
