@@ -116,7 +116,14 @@ class JobQueue:
     @classmethod
     def from_settings(cls, settings: Settings) -> JobQueue:
         app = Celery("orgair-scoring", set_as_current=False)
-        app.conf.update(celery_config(settings))
+        config = celery_config(settings)
+        # A request publishes: a black-holed broker must cost it seconds, not minutes.
+        config["broker_transport_options"] = {
+            **config["broker_transport_options"],
+            "socket_connect_timeout": 2,
+            "socket_timeout": 5,
+        }
+        app.conf.update(config)
         broker = redis.Redis.from_url(
             settings.CELERY_BROKER_URL, socket_connect_timeout=1, socket_timeout=1
         )
