@@ -9,10 +9,16 @@ correct across an outage:
 * invalidations that could not be delivered are remembered and replayed before
   the first read once Redis answers again, so a value changed during the outage
   is never served stale afterwards.
+
+Reads come in two kinds: `get_or_load` for code in a worker thread (sync client),
+and `aget_raw` + `load_and_store` for an endpoint on the event loop, which reads
+the stored JSON bytes without leaving the loop and goes to the thread pool only
+on a miss. Both share the outage state and the pending invalidations.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable
@@ -20,6 +26,7 @@ from typing import Any, TypeVar
 
 import orjson
 import redis
+import redis.asyncio as aioredis
 import structlog
 
 T = TypeVar("T")
@@ -33,11 +40,16 @@ class Cache:
         self,
         client: redis.Redis,
         *,
+        async_client: aioredis.Redis | None = None,
         namespace: str = DEFAULT_NAMESPACE,
         retry_after: float = 5.0,
         on_read: Callable[[str], None] | None = None,
     ) -> None:
         self._client = client
+        # Its connections belong to one event loop: the one running when the cache
+        # is built (a server's lifespan), else the first to read through it.
+        self._async_client = async_client
+        self._async_loop = _running_loop()
         self._namespace = namespace
         self._retry_after = retry_after
         self._lock = threading.Lock()
@@ -51,12 +63,13 @@ class Cache:
 
     @classmethod
     def from_url(cls, url: str, *, timeout: float = 0.25, **kwargs: Any) -> Cache:
-        client = redis.Redis.from_url(
-            url,
-            socket_connect_timeout=timeout,
-            socket_timeout=timeout,
-            health_check_interval=30,
-        )
+        options: dict[str, Any] = {
+            "socket_connect_timeout": timeout,
+            "socket_timeout": timeout,
+            "health_check_interval": 30,
+        }
+        client = redis.Redis.from_url(url, **options)
+        kwargs.setdefault("async_client", aioredis.Redis.from_url(url, **options))
         return cls(client, **kwargs)
 
     def key(self, *parts: object) -> str:
@@ -102,10 +115,49 @@ class Cache:
         cached = self.get(key)
         if cached is not None:
             return cached  # type: ignore[no-any-return]
+        return self.load_and_store(key, ttl_seconds, load)
+
+    def load_and_store(self, key: str, ttl_seconds: int, load: Callable[[], T | None]) -> T | None:
+        """The miss half of `get_or_load`, for a caller that has read `key` and missed."""
         value = load()
         if value is not None:
             self.set(key, value, ttl_seconds)
         return value
+
+    async def aget_raw(self, key: str) -> bytes | None:
+        """The cached value's stored JSON bytes, read on the event loop; None on a miss
+        or when Redis is unavailable (counted like `get`).
+
+        The bytes are what `set` stored (`orjson.dumps` of the value), so a caller may
+        send them as they are instead of decoding and encoding them again.
+        """
+        client = self._async_client
+        loop = asyncio.get_running_loop()
+        if self._async_loop is None:
+            self._async_loop = loop
+        if client is None or loop is not self._async_loop:
+            # No async client, or called from another event loop than the one its
+            # connections belong to (a test client without its lifespan): the
+            # sync read, off the loop.
+            return await asyncio.to_thread(self._get_raw, key)
+        raw: bytes | None = None
+        if await self._aready(client):
+            try:
+                raw = _as_bytes(await client.get(key))
+            except redis.RedisError as exc:
+                self._mark_down("get", exc)
+        self._count("miss" if raw is None else "hit")
+        return raw
+
+    def _get_raw(self, key: str) -> bytes | None:
+        raw: bytes | None = None
+        if self._ready():
+            try:
+                raw = _as_bytes(self._client.get(key))
+            except redis.RedisError as exc:
+                self._mark_down("get", exc)
+        self._count("miss" if raw is None else "hit")
+        return raw
 
     def invalidate(self, *keys: str) -> None:
         """Drop keys; if Redis cannot be reached now, drop them when it can."""
@@ -132,6 +184,23 @@ class Cache:
             self._pending_invalidations.difference_update(pending)
         return True
 
+    async def _aready(self, client: aioredis.Redis) -> bool:
+        """`_ready` for the event loop: the same replay, through the async client."""
+        if not self.available:
+            return False
+        with self._lock:
+            pending = list(self._pending_invalidations)
+        if not pending:
+            return True
+        try:
+            await client.delete(*pending)
+        except redis.RedisError as exc:
+            self._mark_down("invalidate", exc)
+            return False
+        with self._lock:
+            self._pending_invalidations.difference_update(pending)
+        return True
+
     def _mark_down(self, operation: str, exc: redis.RedisError) -> None:
         first = self.available
         self._down_until = time.monotonic() + self._retry_after
@@ -149,3 +218,25 @@ class Cache:
 
     def close(self) -> None:
         self._client.close()
+
+    async def aclose(self) -> None:
+        """`close`, and the async client's connections when called on their loop."""
+        self._client.close()
+        if self._async_client is not None and self._async_loop in (None, _running_loop()):
+            await self._async_client.aclose()
+
+
+def _as_bytes(value: object) -> bytes | None:
+    """A GET's answer as bytes (a client made with ``decode_responses`` returns str)."""
+    if value is None or isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        return value.encode()
+    raise TypeError(f"unexpected cache value of type {type(value).__name__}")
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
