@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import func, select
 
+from orgair_auth import IdentityVerifier
 from orgair_cache import Cache
 from orgair_config import Settings, get_settings
 from orgair_database import Database
@@ -40,16 +41,20 @@ def build_resources(settings: Settings) -> Resources:
     database = Database.from_settings(settings)
     instrument_sqlalchemy(database.engine)
     instrument_redis()
+    # One counter child per result, looked up once instead of on every read.
+    cache_reads = {result: CACHE_REQUESTS.labels(result) for result in ("hit", "miss")}
     return Resources(
         settings=settings,
         database=database,
-        cache=Cache.from_url(
-            settings.REDIS_URL, on_read=lambda result: CACHE_REQUESTS.labels(result).inc()
-        ),
+        cache=Cache.from_url(settings.REDIS_URL, on_read=lambda result: cache_reads[result].inc()),
         objects=ObjectStore.from_settings(settings),
         job_queue=JobQueue.from_settings(settings),
         job_events=JobEventPublisher.from_settings(settings),
         job_event_reader=JobEventReader.from_settings(settings),
+        identity_verifier=IdentityVerifier(
+            settings.SECRET_KEY.get_secret_value(),
+            max_skew_seconds=settings.IDENTITY_MAX_SKEW_SECONDS,
+        ),
     )
 
 
@@ -109,7 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await resources.job_event_reader.close()
             resources.job_events.close()
             resources.job_queue.close()
-            resources.cache.close()
+            await resources.cache.aclose()
             resources.database.dispose()
             log.info("service_stopped")
 

@@ -11,22 +11,20 @@ endpoint asks for more with `require_role(Role.REVIEWER)`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import lru_cache
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from orgair_auth import (
     Identity,
-    IdentityVerifier,
     InvalidIdentity,
     Role,
     minimal_role_for_method,
     request_target,
 )
 from orgair_observability import ProblemError, get_logger
-from orgair_scoring_api.dependencies import SettingsDep
+from orgair_scoring_api.dependencies import ResourcesDep
 
 __all__ = [
     "GatewayIdentityRequired",
@@ -39,11 +37,6 @@ __all__ = [
 log = get_logger(__name__)
 
 _IDENTITY_STATE = "identity"
-
-
-@lru_cache(maxsize=4)
-def _verifier(secret: str, max_skew_seconds: int) -> IdentityVerifier:
-    return IdentityVerifier(secret, max_skew_seconds=max_skew_seconds)
 
 
 def _unauthorized(detail: str) -> ProblemError:
@@ -59,12 +52,15 @@ def _forbidden(identity: Identity, required: Role) -> ProblemError:
     )
 
 
-def current_identity(request: Request, settings: SettingsDep) -> Identity:
-    """The verified identity of this request (401 problem when there is none)."""
+async def current_identity(request: Request, resources: ResourcesDep) -> Identity:
+    """The verified identity of this request (401 problem when there is none).
+
+    ``async`` although it does no I/O: FastAPI would run a plain function in the
+    thread pool, which costs far more than the HMAC."""
     cached = getattr(request.state, _IDENTITY_STATE, None)
     if isinstance(cached, Identity):
         return cached
-    verifier = _verifier(settings.SECRET_KEY.get_secret_value(), settings.IDENTITY_MAX_SKEW_SECONDS)
+    verifier = resources.identity_verifier
     target = request_target(
         request.scope.get("raw_path") or request.url.path.encode(), request.scope["query_string"]
     )
@@ -83,7 +79,7 @@ def current_identity(request: Request, settings: SettingsDep) -> Identity:
 IdentityDep = Annotated[Identity, Depends(current_identity)]
 
 
-def gateway_identity_required(request: Request, identity: IdentityDep) -> Identity:
+async def gateway_identity_required(request: Request, identity: IdentityDep) -> Identity:
     """Router-level check: a verified identity whose role allows the HTTP method at all."""
     required = minimal_role_for_method(request.method)
     if not identity.role.grants(required):
@@ -95,14 +91,14 @@ def gateway_identity_required(request: Request, identity: IdentityDep) -> Identi
 GatewayIdentityRequired = Depends(gateway_identity_required)
 
 
-def require_role(required: Role) -> Callable[[Identity], Identity]:
+def require_role(required: Role) -> Callable[[Identity], Awaitable[Identity]]:
     """A dependency allowing only `required` or a higher role (403 problem otherwise).
 
     Use it in a route's `dependencies=[Depends(require_role(Role.REVIEWER))]`, or
     as a parameter `identity: Annotated[Identity, Depends(require_role(Role.ADMIN))]`.
     """
 
-    def check_role(identity: IdentityDep) -> Identity:
+    async def check_role(identity: IdentityDep) -> Identity:
         if not identity.role.grants(required):
             raise _forbidden(identity, required)
         return identity

@@ -20,7 +20,7 @@ class PageParams(BaseModel):
         return (self.page - 1) * self.page_size
 
 
-def page_params(
+async def page_params(
     page: Annotated[int, Query(ge=1, description="1-based page number")] = 1,
     page_size: Annotated[int, Query(ge=1, le=100, description="items per page")] = 20,
 ) -> PageParams:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Response, status
 from orgair_scoring_api.assessments import service
 from orgair_scoring_api.assessments.schemas import AssessmentCreate, AssessmentOut, StatusChange
 from orgair_scoring_api.assessments.status import AssessmentStatus, AssessmentType
-from orgair_scoring_api.dependencies import CacheDep, SessionDep, SettingsDep
+from orgair_scoring_api.dependencies import CacheDep, ResourcesDep, SessionDep
 from orgair_scoring_api.pagination import Page, PageDep
 
 router = APIRouter(prefix="/assessments", tags=["assessments"])
@@ -33,19 +33,20 @@ def list_assessments(
 
 
 @router.get("/{assessment_id}", response_model=AssessmentOut)
-def get_assessment(
-    assessment_id: uuid.UUID,
-    session: SessionDep,
-    cache: CacheDep,
-    settings: SettingsDep,
-    response: Response,
+async def get_assessment(
+    assessment_id: uuid.UUID, resources: ResourcesDep, response: Response
 ) -> Any:
     # /api/v2 serves this read with the scores and their breakdown: point CS1 clients there.
-    response.headers["Deprecation"] = "true"
-    response.headers["Link"] = (
-        f'<{settings.API_V2_PREFIX}/assessments/{assessment_id}>; rel="successor-version"'
+    successor = {
+        "Deprecation": "true",
+        "Link": f"<{resources.settings.API_V2_PREFIX}/assessments/{assessment_id}>; "
+        'rel="successor-version"',
+    }
+    response.headers.update(successor)  # on a loaded answer; a cached one carries its own
+    # async: a cache hit never leaves the event loop (see cached_reads).
+    return await service.read_assessment(
+        resources.cache, resources.database, assessment_id, headers=successor
     )
-    return service.get_assessment(session, cache, assessment_id)
 
 
 @router.patch("/{assessment_id}/status", response_model=AssessmentOut)

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from orgair_cache import Cache
+from orgair_database import Database
 from orgair_observability import BadRequest, Conflict, NotFound
 from orgair_scoring_api import cache_keys
 from orgair_scoring_api.assessments import repository
@@ -17,6 +19,7 @@ from orgair_scoring_api.assessments.status import (
     AssessmentType,
     allowed_next,
 )
+from orgair_scoring_api.cached_reads import read_through
 from orgair_scoring_api.companies import repository as companies
 from orgair_scoring_api.pagination import Page, PageParams
 
@@ -37,14 +40,23 @@ def create_assessment(session: Session, data: AssessmentCreate) -> dict[str, Any
     return _out(assessment)
 
 
-def get_assessment(session: Session, cache: Cache, assessment_id: uuid.UUID) -> dict[str, Any]:
-    def load() -> dict[str, Any] | None:
-        assessment = repository.get(session, assessment_id)
-        return None if assessment is None else _out(assessment)
+async def read_assessment(
+    cache: Cache,
+    database: Database,
+    assessment_id: uuid.UUID,
+    *,
+    headers: Mapping[str, str] | None = None,
+) -> Any:
+    """The assessment as the cached JSON response (with `headers`), or loaded and
+    cached; 404 when absent."""
 
-    found = cache.get_or_load(
-        cache_keys.assessment(cache, assessment_id), cache_keys.ASSESSMENT_TTL, load
-    )
+    def load() -> dict[str, Any] | None:
+        with database.sessions() as session:
+            assessment = repository.get(session, assessment_id)
+            return None if assessment is None else _out(assessment)
+
+    key = cache_keys.assessment(cache, assessment_id)
+    found = await read_through(cache, key, cache_keys.ASSESSMENT_TTL, load, headers=headers)
     if found is None:
         raise NotFound("assessment", assessment_id)
     return found

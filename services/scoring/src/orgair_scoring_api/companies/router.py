@@ -7,7 +7,7 @@ from fastapi import APIRouter, Response, status
 
 from orgair_scoring_api.companies import service
 from orgair_scoring_api.companies.schemas import CompanyCreate, CompanyOut, CompanyUpdate
-from orgair_scoring_api.dependencies import CacheDep, SessionDep
+from orgair_scoring_api.dependencies import CacheDep, ResourcesDep, SessionDep
 from orgair_scoring_api.pagination import Page, PageDep
 
 router = APIRouter(prefix="/companies", tags=["companies"])
@@ -26,8 +26,9 @@ def list_companies(
 
 
 @router.get("/{company_id}", response_model=CompanyOut)
-def get_company(company_id: uuid.UUID, session: SessionDep, cache: CacheDep) -> Any:
-    return service.get_company(session, cache, company_id)
+async def get_company(company_id: uuid.UUID, resources: ResourcesDep) -> Any:
+    # async: a cache hit never leaves the event loop (see cached_reads).
+    return await service.read_company(resources.cache, resources.database, company_id)
 
 
 @router.put("/{company_id}", response_model=CompanyOut)

@@ -6,9 +6,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from orgair_cache import Cache
-from orgair_database import utcnow
+from orgair_database import Database, utcnow
 from orgair_observability import BadRequest, NotFound
 from orgair_scoring_api import cache_keys
+from orgair_scoring_api.cached_reads import read_through
 from orgair_scoring_api.companies import repository
 from orgair_scoring_api.companies.models import Company
 from orgair_scoring_api.companies.schemas import CompanyCreate, CompanyOut, CompanyUpdate
@@ -37,12 +38,16 @@ def create_company(session: Session, data: CompanyCreate) -> dict[str, Any]:
     return _out(company)
 
 
-def get_company(session: Session, cache: Cache, company_id: uuid.UUID) -> dict[str, Any]:
-    def load() -> dict[str, Any] | None:
-        company = repository.get_active(session, company_id)
-        return None if company is None else _out(company)
+async def read_company(cache: Cache, database: Database, company_id: uuid.UUID) -> Any:
+    """The company as the cached JSON response, or loaded and cached; 404 when absent."""
 
-    found = cache.get_or_load(cache_keys.company(cache, company_id), cache_keys.COMPANY_TTL, load)
+    def load() -> dict[str, Any] | None:
+        with database.sessions() as session:
+            company = repository.get_active(session, company_id)
+            return None if company is None else _out(company)
+
+    key = cache_keys.company(cache, company_id)
+    found = await read_through(cache, key, cache_keys.COMPANY_TTL, load)
     if found is None:
         raise NotFound("company", company_id)
     return found

@@ -5,18 +5,19 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from orgair_scoring_api.dependencies import CacheDep, SessionDep, SettingsDep
+from orgair_scoring_api.dependencies import ResourcesDep
 from orgair_scoring_api.industries import service
 from orgair_scoring_api.industries.schemas import IndustryOut
 
 router = APIRouter(prefix="/industries", tags=["industries"])
 
 
+# async: a cache hit never leaves the event loop (see cached_reads).
 @router.get("", response_model=list[IndustryOut])
-def list_industries(session: SessionDep, cache: CacheDep, settings: SettingsDep) -> Any:
-    return service.list_industries(session, cache, settings)
+async def list_industries(resources: ResourcesDep) -> Any:
+    return await service.read_industries(resources.cache, resources.database, resources.settings)
 
 
 @router.get("/{industry_id}", response_model=IndustryOut)
-def get_industry(industry_id: uuid.UUID, session: SessionDep, cache: CacheDep) -> Any:
-    return service.get_industry(session, cache, industry_id)
+async def get_industry(industry_id: uuid.UUID, resources: ResourcesDep) -> Any:
+    return await service.read_industry(resources.cache, resources.database, industry_id)
