@@ -8,6 +8,7 @@ propagate the context with `opentelemetry.propagate.inject(headers)`.
 
 from __future__ import annotations
 
+import os
 import threading
 
 from opentelemetry import trace
@@ -68,6 +69,8 @@ def configure_tracing(
                 "deployment.environment": environment,
                 # The attribute's name in current semantic conventions.
                 "deployment.environment.name": environment,
+                # Tells a prefork worker's processes apart (each sets up its own provider).
+                "process.pid": os.getpid(),
             }
         )
         provider = TracerProvider(
