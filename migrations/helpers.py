@@ -16,10 +16,14 @@ def supports_checks_and_indexes() -> bool:
 
 
 def checks(*constraints: tuple[str, str]) -> list[sa.CheckConstraint]:
-    """CHECK constraints as (name, condition), or none on Snowflake."""
+    """CHECK constraints as (full name, condition), or none on Snowflake.
+
+    The names are final (`op.f`): the metadata's naming convention would otherwise
+    prefix them a second time.
+    """
     if not supports_checks_and_indexes():
         return []
-    return [sa.CheckConstraint(condition, name=name) for name, condition in constraints]
+    return [sa.CheckConstraint(condition, name=op.f(name)) for name, condition in constraints]
 
 
 def create_index(name: str, table: str, columns: list[str], **options: object) -> None:

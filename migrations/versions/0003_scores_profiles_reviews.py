@@ -39,7 +39,7 @@ def upgrade() -> None:
             batch.add_column(sa.Column(column, sa.Float(), nullable=True))
         if supports_checks_and_indexes():
             for name, condition in ASSESSMENT_INPUT_CHECKS:
-                batch.create_check_constraint(name, condition)
+                batch.create_check_constraint(op.f(name), condition)
 
     op.create_table(
         "parameter_profiles",
@@ -138,7 +138,7 @@ def downgrade() -> None:
     with op.batch_alter_table("assessments") as batch:
         if supports_checks_and_indexes():
             for name, _ in ASSESSMENT_INPUT_CHECKS:
-                batch.drop_constraint(name, type_="check")
+                batch.drop_constraint(op.f(name), type_="check")
         for column in (
             "timing_factor",
             "alignment",

@@ -59,8 +59,8 @@ def upgrade() -> None:
             ["company_id"], ["companies.id"], name="fk_fund_memberships_company_id_companies"
         ),
         *checks(
-            ("ev_usd_non_negative", "ev_usd IS NULL OR ev_usd >= 0"),
-            ("removed_after_added",
+            ("ck_fund_memberships_ev_usd_non_negative", "ev_usd IS NULL OR ev_usd >= 0"),
+            ("ck_fund_memberships_removed_after_added",
              "removed_at IS NULL OR removed_at >= added_at"),
         ),
     )  # fmt: skip
@@ -111,9 +111,9 @@ def upgrade() -> None:
             "created_by", "idempotency_key", name="uq_scoring_jobs_created_by_idempotency_key"
         ),
         *checks(
-            ("state_known",
+            ("ck_scoring_jobs_state_known",
              "state IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')"),
-            ("counts_non_negative", "total >= 0 AND scored >= 0 AND failed >= 0"),
+            ("ck_scoring_jobs_counts_non_negative", "total >= 0 AND scored >= 0 AND failed >= 0"),
         ),
     )  # fmt: skip
     create_index("ix_scoring_jobs_fund_id_created_at", "scoring_jobs", ["fund_id", "created_at"])

@@ -131,3 +131,21 @@ def test_check_constraints_survive_sqlite_batch_migrations(tmp_path: Path) -> No
                 )
     finally:
         engine.dispose()
+
+
+def test_check_constraints_are_named_by_the_convention(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'names.db'}"
+    upgrade(url)
+    engine = create_engine(url)
+    try:
+        inspector = inspect(engine)
+        names = [
+            check["name"]
+            for table in inspector.get_table_names()
+            for check in inspector.get_check_constraints(table)
+        ]
+    finally:
+        engine.dispose()
+    assert len(names) >= 15
+    for name in names:
+        assert name.startswith("ck_") and name.count("ck_") == 1, name
