@@ -16,6 +16,7 @@ from orgair_objectstore import ObjectStore
 from orgair_observability import get_logger, setup_service
 from orgair_observability.instrumentation import instrument_redis, instrument_sqlalchemy
 from orgair_observability.metrics import CACHE_REQUESTS, REVIEWS_PENDING
+from orgair_observability.service import FASTAPI_TELEMETRY
 from orgair_scoring_api.assessments.router import router as assessments_router
 from orgair_scoring_api.auth import GatewayIdentityRequired
 from orgair_scoring_api.companies.router import router as companies_router
@@ -125,6 +126,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url="/docs" if settings.DEBUG else None,
         redoc_url=None,
         openapi_url="/openapi.json" if settings.DEBUG else None,
+        telemetry=FASTAPI_TELEMETRY,
     )
     setup_service(app, settings, service=SERVICE)
     app.include_router(health_router)

@@ -24,7 +24,7 @@ from orgair_auth import (
     request_target,
 )
 from orgair_observability import ProblemError, get_logger
-from orgair_scoring_api.dependencies import ResourcesDep
+from orgair_scoring_api.dependencies import Resources
 
 __all__ = [
     "GatewayIdentityRequired",
@@ -52,14 +52,17 @@ def _forbidden(identity: Identity, required: Role) -> ProblemError:
     )
 
 
-async def current_identity(request: Request, resources: ResourcesDep) -> Identity:
+async def current_identity(request: Request) -> Identity:
     """The verified identity of this request (401 problem when there is none).
 
     ``async`` although it does no I/O: FastAPI would run a plain function in the
-    thread pool, which costs far more than the HMAC."""
+    thread pool, which costs far more than the HMAC. It takes the request alone
+    (no sub-dependencies): every `/api` request resolves it, and each dependency
+    FastAPI resolves has a cost of its own."""
     cached = getattr(request.state, _IDENTITY_STATE, None)
     if isinstance(cached, Identity):
         return cached
+    resources: Resources = request.app.state.resources
     verifier = resources.identity_verifier
     target = request_target(
         request.scope.get("raw_path") or request.url.path.encode(), request.scope["query_string"]
@@ -79,8 +82,9 @@ async def current_identity(request: Request, resources: ResourcesDep) -> Identit
 IdentityDep = Annotated[Identity, Depends(current_identity)]
 
 
-async def gateway_identity_required(request: Request, identity: IdentityDep) -> Identity:
+async def gateway_identity_required(request: Request) -> Identity:
     """Router-level check: a verified identity whose role allows the HTTP method at all."""
+    identity = await current_identity(request)
     required = minimal_role_for_method(request.method)
     if not identity.role.grants(required):
         raise _forbidden(identity, required)
