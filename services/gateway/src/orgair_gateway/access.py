@@ -87,7 +87,7 @@ class AccessControlMiddleware:
         identity = Identity(key_id=str(record.id), role=record.role)
         structlog.contextvars.bind_contextvars(caller_id=identity.key_id)
         decision = await limiter.hit(resources.key_policy, f"key:{identity.key_id}")
-        rate_headers = _encoded(decision.headers()) if decision else resources.policy_only_headers
+        rate_headers = decision.raw_headers() if decision else resources.policy_only_headers
         if decision is not None and not decision.allowed:
             RATE_LIMIT_REJECTIONS.labels("api_key").inc()
             await send_problem(
@@ -154,7 +154,3 @@ async def _forbidden(
 def _client_address(scope: Scope) -> str:
     client = scope.get("client")
     return str(client[0]) if client else "unknown"
-
-
-def _encoded(headers: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
-    return [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers]

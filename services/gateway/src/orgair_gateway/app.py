@@ -1,14 +1,23 @@
 """FastAPI application factory of the gateway.
 
-Request path, outermost first (each layer pure ASGI):
+Two request paths share one set of pure-ASGI layers, outermost first:
 
+    SERVER span                   (FastAPI's own, or ServerSpanMiddleware)
+    500 problem on an exception   (Starlette's ServerErrorMiddleware)
     correlation id + access log   (setup_service)
+    metrics
     security headers
     CORS                          (only when CORS_ALLOW_ORIGINS is set)
     access control                (API key, rate limits, role floor; probes open)
     request body limit
-    proxy routes                  /api/v1/*, /api/v2/* -> scoring, streamed
-    FastAPI routing               probes, /admin/keys, /openapi.json, /docs (DEBUG)
+
+then either the proxy (/api/v1/*, /api/v2/* -> scoring, streamed) or FastAPI's
+routing (probes, /admin/keys, /metrics, /openapi.json, /docs in DEBUG).
+
+Proxied requests never enter FastAPI: `GatewayApp` hands them to a pipeline of
+the same layers built around the proxy, so they skip FastAPI's span, exception
+and body-limit middleware and its routing (DESIGN §4: keep the proxied path out
+of framework routing). The gateway's own endpoints go through FastAPI as usual.
 """
 
 from __future__ import annotations
@@ -21,19 +30,23 @@ from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.middleware.errors import ServerErrorMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from orgair_config import Settings, get_settings
 from orgair_gateway import admin, health
 from orgair_gateway.access import AccessControlMiddleware
 from orgair_gateway.body_limit import RequestBodyLimitMiddleware
 from orgair_gateway.openapi import public_openapi
-from orgair_gateway.proxy import ProxyRoutesMiddleware
+from orgair_gateway.proxy import ProxiedPaths
 from orgair_gateway.runtime import GatewayRuntime
 from orgair_gateway.security_headers import SecurityHeadersMiddleware
-from orgair_observability import get_logger, setup_service
-from orgair_observability.metrics import metrics_response
+from orgair_observability import CorrelationIdMiddleware, get_logger, setup_service
+from orgair_observability.metrics import MetricsMiddleware, metrics_response
+from orgair_observability.server_span import ServerSpanMiddleware
+from orgair_observability.service import FASTAPI_TELEMETRY
 
-__all__ = ["OPEN_PATHS", "SERVICE", "create_app"]
+__all__ = ["OPEN_PATHS", "SERVICE", "GatewayApp", "create_app"]
 
 SERVICE = "gateway"
 OPEN_PATHS = ("/livez", "/readyz", "/health")
@@ -43,7 +56,27 @@ DOCS_PATH = "/docs"
 log = get_logger(__name__)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+class GatewayApp(FastAPI):
+    """FastAPI for the gateway's own endpoints; proxied paths go to `proxied` instead."""
+
+    proxied: ASGIApp | None = None
+    proxied_paths: ProxiedPaths | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        paths, proxied = self.proxied_paths, self.proxied
+        if (
+            proxied is not None
+            and paths is not None
+            and scope["type"] == "http"
+            and paths.matches(scope["path"])
+        ):
+            scope["app"] = self
+            await proxied(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
+def create_app(settings: Settings | None = None) -> GatewayApp:
     settings = settings or get_settings()
     runtime = GatewayRuntime(settings)
 
@@ -62,7 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await runtime.stop()
             log.info("service_stopped")
 
-    app = FastAPI(
+    app = GatewayApp(
         title=f"{settings.APP_NAME} — gateway",
         version=settings.APP_VERSION,
         lifespan=lifespan,
@@ -70,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
+        telemetry=FASTAPI_TELEMETRY,
     )
     app.state.runtime = runtime
     app.include_router(health.router)
@@ -94,24 +128,33 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         async def swagger_ui() -> HTMLResponse:
             return get_swagger_ui_html(openapi_url=OPENAPI_PATH, title=document["info"]["title"])
 
+    proxied_prefixes = (settings.API_V1_PREFIX, settings.API_V2_PREFIX)
     # Starlette wraps later-added middleware around earlier ones: innermost first.
-    app.add_middleware(
-        ProxyRoutesMiddleware,
-        proxy=runtime.proxy,
-        prefixes=(settings.API_V1_PREFIX, settings.API_V2_PREFIX),
-    )
     app.add_middleware(RequestBodyLimitMiddleware, max_body_bytes=settings.GATEWAY_MAX_BODY_BYTES)
     app.add_middleware(AccessControlMiddleware, runtime=runtime, open_paths=open_paths)
     if settings.CORS_ALLOW_ORIGINS:
         app.add_middleware(CORSMiddleware, **cors_options(settings))
     app.add_middleware(SecurityHeadersMiddleware)
     setup_service(
-        app,
-        settings,
-        service=SERVICE,
-        expose_metrics=False,
-        proxied_prefixes=(settings.API_V1_PREFIX, settings.API_V2_PREFIX),
+        app, settings, service=SERVICE, expose_metrics=False, proxied_prefixes=proxied_prefixes
     )
+
+    paths = ProxiedPaths(proxied_prefixes)
+    # The same layers, in the same order, around the proxy (setup_service installed the
+    # problem handlers the 500 guard uses).
+    pipeline: ASGIApp = runtime.proxy
+    pipeline = RequestBodyLimitMiddleware(pipeline, max_body_bytes=settings.GATEWAY_MAX_BODY_BYTES)
+    pipeline = AccessControlMiddleware(pipeline, runtime=runtime, open_paths=open_paths)
+    if settings.CORS_ALLOW_ORIGINS:
+        pipeline = CORSMiddleware(pipeline, **cors_options(settings))
+    pipeline = SecurityHeadersMiddleware(pipeline)
+    pipeline = MetricsMiddleware(pipeline, service=SERVICE, proxied_prefixes=proxied_prefixes)
+    pipeline = CorrelationIdMiddleware(pipeline)
+    pipeline = ServerErrorMiddleware(
+        pipeline, handler=app.exception_handlers.get(Exception), debug=settings.DEBUG
+    )
+    app.proxied = ServerSpanMiddleware(pipeline, route_for=paths.route)
+    app.proxied_paths = paths
     return app
 
 

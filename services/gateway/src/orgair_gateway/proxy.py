@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator, Iterable
 
 import aiohttp
 from opentelemetry import propagate, trace
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 from yarl import URL
 
 from orgair_auth import Identity, IdentitySigner, request_target
@@ -34,7 +34,7 @@ from orgair_observability import get_correlation_id, get_logger
 from orgair_observability.logging import mark_exception_logged
 from orgair_observability.metrics import UPSTREAM_ERRORS
 
-__all__ = ["ProxyRoutesMiddleware", "UpstreamProxy", "UpstreamSettings"]
+__all__ = ["ProxiedPaths", "UpstreamProxy", "UpstreamSettings"]
 
 log = get_logger(__name__)
 
@@ -72,6 +72,9 @@ _DROPPED_REQUEST_HEADERS = HOP_BY_HOP | CREDENTIAL_HEADERS | _REWRITTEN
 # The gateway's server writes its own (as nginx hides the upstream's by default).
 _DROPPED_RESPONSE_HEADERS = HOP_BY_HOP | {b"date", b"server"}
 _TRACE_HEADERS = frozenset({b"traceparent", b"tracestate"})
+# Request headers that are not simply copied: one set lookup per header tells the
+# common case (copy it) from these.
+_NOT_COPIED = _DROPPED_REQUEST_HEADERS | _TRACE_HEADERS
 
 
 class UpstreamSettings:
@@ -93,13 +96,9 @@ class UpstreamSettings:
         self.pool_size = pool_size
 
 
-def _connection_tokens(headers: Iterable[tuple[bytes, bytes]]) -> frozenset[bytes]:
-    """Header names listed in `Connection` (hop-by-hop for this message, RFC 9110 §7.6.1)."""
-    tokens: set[bytes] = set()
-    for name, value in headers:
-        if name.lower() == b"connection":
-            tokens.update(token.strip().lower() for token in value.split(b","))
-    return frozenset(tokens)
+def _connection_tokens(value: bytes) -> set[bytes]:
+    """Header names listed in a `Connection` value (hop-by-hop, RFC 9110 §7.6.1)."""
+    return {token.strip().lower() for token in value.split(b",")}
 
 
 class UpstreamProxy:
@@ -211,8 +210,17 @@ class UpstreamProxy:
                 if method == "HEAD":
                     await send({"type": "http.response.body", "body": b"", "more_body": False})
                     return
-                async for chunk in upstream.content.iter_any():
-                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                # Each chunk as it arrives; the one that ends the body says so itself
+                # (no empty message after it through every layer), which is every
+                # response that fits in one read.
+                content = upstream.content
+                chunk = await content.readany()
+                while chunk:
+                    last = content.at_eof()
+                    await send({"type": "http.response.body", "body": chunk, "more_body": not last})
+                    if last:
+                        return
+                    chunk = await content.readany()
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
         except (aiohttp.ClientError, TimeoutError) as exc:
             if body_limit_exceeded(scope):
@@ -227,26 +235,34 @@ class UpstreamProxy:
     def _upstream_headers(
         self, scope: Scope, method: str, target: str
     ) -> tuple[list[tuple[str, str]], bool]:
-        raw: list[tuple[bytes, bytes]] = scope["headers"]
-        drop = _DROPPED_REQUEST_HEADERS | _connection_tokens(raw)
+        """The caller's end-to-end headers, plus the forwarding, correlation, trace and
+        identity headers; and whether a body follows. One pass over the headers."""
         headers: list[tuple[str, str]] = []
         forwarded_for: list[str] = []
         host = ""
         has_body = False
         caller_trace: list[tuple[str, str]] = []
-        for name, value in raw:
-            if name == b"x-forwarded-for":
+        hop_by_hop: set[bytes] | None = None
+        for name, value in scope["headers"]:
+            if name not in _NOT_COPIED:
+                if name == b"content-length" and value != b"0":
+                    has_body = True
+                headers.append((name.decode("latin-1"), value.decode("latin-1")))
+            elif name == b"x-forwarded-for":
                 forwarded_for.append(value.decode("latin-1"))
             elif name == b"host":
                 host = value.decode("latin-1")
-            elif name == b"transfer-encoding" or (name == b"content-length" and value != b"0"):
+            elif name == b"transfer-encoding":
                 has_body = True
-            if name in drop:
-                continue
-            if name in _TRACE_HEADERS:
+            elif name == b"connection":
+                hop_by_hop = (hop_by_hop or set()) | _connection_tokens(value)
+            elif name in _TRACE_HEADERS:
                 caller_trace.append((name.decode("latin-1"), value.decode("latin-1")))
-                continue
-            headers.append((name.decode("latin-1"), value.decode("latin-1")))
+        if hop_by_hop:
+            # Rare: the caller named more hop-by-hop headers in `Connection`.
+            named = {token.decode("latin-1") for token in hop_by_hop}
+            headers = [(name, value) for name, value in headers if name not in named]
+            caller_trace = [(name, value) for name, value in caller_trace if name not in named]
 
         client = scope.get("client")
         if client:
@@ -267,9 +283,17 @@ class UpstreamProxy:
 
     @staticmethod
     def _downstream_headers(raw: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-        raw = list(raw)
-        drop = _DROPPED_RESPONSE_HEADERS | _connection_tokens(raw)
-        return [(name.lower(), value) for name, value in raw if name.lower() not in drop]
+        headers: list[tuple[bytes, bytes]] = []
+        hop_by_hop: set[bytes] | None = None
+        for name, value in raw:
+            lower = name.lower()
+            if lower not in _DROPPED_RESPONSE_HEADERS:
+                headers.append((lower, value))
+            elif lower == b"connection":
+                hop_by_hop = (hop_by_hop or set()) | _connection_tokens(value)
+        if hop_by_hop:
+            headers = [(name, value) for name, value in headers if name not in hop_by_hop]
+        return headers
 
     async def _upstream_problem(
         self, scope: Scope, receive: Receive, send: Send, exc: BaseException
@@ -315,20 +339,19 @@ async def _request_body(receive: Receive) -> AsyncIterator[bytes]:
             return
 
 
-class ProxyRoutesMiddleware:
-    """Sends requests under the proxied prefixes to the proxy, everything else on."""
+class ProxiedPaths:
+    """The paths under the proxied prefixes (``/api/v1``, ``/api/v1/…``, not ``/api/v10``)."""
 
-    def __init__(self, app: ASGIApp, *, proxy: ASGIApp, prefixes: Iterable[str]) -> None:
-        self.app = app
-        self.proxy = proxy
+    def __init__(self, prefixes: Iterable[str]) -> None:
         self.prefixes = tuple(prefix.rstrip("/") for prefix in prefixes)
         self._with_slash = tuple(prefix + "/" for prefix in self.prefixes)
 
-    def proxies(self, path: str) -> bool:
+    def matches(self, path: str) -> bool:
         return path.startswith(self._with_slash) or path in self.prefixes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and self.proxies(scope["path"]):
-            await self.proxy(scope, receive, send)
-        else:
-            await self.app(scope, receive, send)
+    def route(self, path: str) -> str:
+        """The route template of a proxied path: its prefix and ``/{path}``."""
+        for prefix in self.prefixes:
+            if path == prefix or path.startswith(prefix + "/"):
+                return prefix + "/{path}"
+        return path

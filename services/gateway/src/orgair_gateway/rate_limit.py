@@ -93,6 +93,13 @@ class RateLimitDecision:
             headers.append(("Retry-After", str(self.reset_seconds)))
         return headers
 
+    def raw_headers(self) -> list[tuple[bytes, bytes]]:
+        """`headers()` as an ASGI response carries them (lower-case byte names)."""
+        return [
+            (name.lower().encode("latin-1"), value.encode("latin-1"))
+            for name, value in self.headers()
+        ]
+
 
 class RateLimiter:
     def __init__(
