@@ -65,6 +65,7 @@ class LoopbackNetwork:
     otlp_port: int
     scoring_port: int
     gateway_port: int
+    worker_metrics_port: int
     data_dir: Path
     extra_env: dict[str, str] = field(default_factory=dict)
 
@@ -84,6 +85,8 @@ class LoopbackNetwork:
             value = str(self.scoring_port)
         if name == "GATEWAY_PORT":
             value = str(self.gateway_port)
+        if name == "WORKER_METRICS_PORT":
+            value = str(self.worker_metrics_port)
         return value
 
 

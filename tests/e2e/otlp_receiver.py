@@ -16,6 +16,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 @dataclass(frozen=True)
 class ReceivedSpan:
     service: str
+    process_pid: int | None
     trace_id: str
     span_id: str
     parent_span_id: str
@@ -54,13 +55,17 @@ class OtlpReceiver:
         request.ParseFromString(body)
         received = []
         for resource_spans in request.resource_spans:
-            attributes = {a.key: a.value.string_value for a in resource_spans.resource.attributes}
-            service = attributes.get("service.name", "")
+            attributes = {a.key: a.value for a in resource_spans.resource.attributes}
+            service = (
+                attributes["service.name"].string_value if "service.name" in attributes else ""
+            )
+            pid = attributes["process.pid"].int_value if "process.pid" in attributes else None
             for scope_spans in resource_spans.scope_spans:
                 for span in scope_spans.spans:
                     received.append(
                         ReceivedSpan(
                             service=service,
+                            process_pid=pid,
                             trace_id=span.trace_id.hex(),
                             span_id=span.span_id.hex(),
                             parent_span_id=span.parent_span_id.hex(),
@@ -73,6 +78,12 @@ class OtlpReceiver:
     def services_in_trace(self, trace_id: str) -> set[str]:
         with self._lock:
             return {span.service for span in self.spans if span.trace_id == trace_id}
+
+    def resource_values(self, attribute: str, *, service: str) -> set[int]:
+        """The distinct process ids that exported spans for `service`."""
+        assert attribute == "process.pid"
+        with self._lock:
+            return {s.process_pid for s in self.spans if s.service == service and s.process_pid}
 
     def __enter__(self) -> OtlpReceiver:
         self._thread.start()

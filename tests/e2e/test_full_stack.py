@@ -84,6 +84,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             otlp_port=otlp.port,
             scoring_port=free_port(),
             gateway_port=free_port(),
+            worker_metrics_port=free_port(),
             data_dir=data_dir,
             # Compose gives the worker a container-private /tmp; here it gets its own folder.
             extra_env={"WORKER_HEARTBEAT_FILE": str(workdir / "worker.heartbeat")},

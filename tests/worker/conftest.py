@@ -53,6 +53,8 @@ TEST_WORKER_SETTINGS: dict[str, Any] = {
     "FUND_JOB_CHUNK_SIZE": 25,
     "LOG_FORMAT": "json",
     "LOG_LEVEL": "INFO",
+    # Several workers start in one test run: metrics only where a test asks for them.
+    "WORKER_METRICS_PORT": 0,
 }
 
 

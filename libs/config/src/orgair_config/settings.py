@@ -179,6 +179,10 @@ class Settings(ScoringSettings):
         min_length=1,
     )
     WORKER_HEARTBEAT_INTERVAL_SECONDS: float = Field(default=10.0, gt=0, le=300)
+    WORKER_METRICS_HOST: str = "127.0.0.1"
+    WORKER_METRICS_PORT: int = Field(
+        default=9101, ge=0, le=65535, description="Prometheus /metrics of the worker; 0 = off"
+    )
 
     # Fund scoring jobs: fan-out, progress events (Redis Streams), reports
     FUND_JOB_CHUNK_SIZE: int = Field(default=500, ge=1, le=5000)

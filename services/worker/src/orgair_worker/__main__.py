@@ -91,6 +91,10 @@ def structured_console_messages(settings: Settings) -> None:
 
 
 def run_worker(settings: Settings, argv: list[str]) -> None:
+    # Before anything imports prometheus_client: pool processes write their samples there.
+    from orgair_worker.metrics import use_multiprocess_dir
+
+    use_multiprocess_dir()
     structured_console_messages(settings)
     from orgair_scoring_api.jobs.queue import QUEUE
     from orgair_worker.app import app

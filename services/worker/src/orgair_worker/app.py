@@ -24,6 +24,7 @@ from orgair_observability.instrumentation import instrument_celery
 from orgair_observability.redaction import register_secret_values
 from orgair_observability.service import secret_values
 from orgair_scoring_api.jobs.queue import CORRELATION_HEADER, celery_config
+from orgair_worker import metrics
 from orgair_worker.heartbeat import Heartbeat
 from orgair_worker.runtime import close_resources
 
@@ -103,9 +104,25 @@ def _bind_task_context(task: Task | None = None, task_id: str | None = None, **_
     )
 
 
+@on(signals.task_prerun)
+def _start_task_timer(task_id: str | None = None, **_: Any) -> None:
+    metrics.task_started(task_id)
+
+
 @on(signals.task_postrun)
-def _unbind_task_context(**_: Any) -> None:
+def _unbind_task_context(
+    task: Task | None = None, task_id: str | None = None, state: Any = None, **_: Any
+) -> None:
+    metrics.task_finished(task_id, task.name if task else "unknown", state)
     structlog.contextvars.clear_contextvars()
+
+
+@on(signals.worker_ready)
+def _serve_metrics(**_: Any) -> None:
+    """Started once the pool exists, in the main process only (no socket to inherit)."""
+    settings = get_settings()
+    if settings.WORKER_METRICS_PORT:
+        metrics.serve(settings.WORKER_METRICS_HOST, settings.WORKER_METRICS_PORT)
 
 
 # Registers the tasks on `app` (imported last: the tasks module imports `app`).
