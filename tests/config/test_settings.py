@@ -100,9 +100,7 @@ def test_weights_must_sum_to_one() -> None:
 
 
 def test_production_rules_each_named() -> None:
-    lines = problems(
-        APP_ENV="production", DEBUG=True, SECRET_KEY="short", OPENAI_API_KEY=None
-    )
+    lines = problems(APP_ENV="production", DEBUG=True, SECRET_KEY="short", OPENAI_API_KEY=None)
     joined = "\n".join(lines)
     for variable in ("DEBUG", "SECRET_KEY", "OPENAI_API_KEY", "DATABASE_URL",
                      "S3_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):  # fmt: skip
@@ -127,9 +125,7 @@ def test_production_accepts_real_settings() -> None:
         ({"DEBUG": True}, "DEBUG"),
     ],
 )
-def test_production_refuses_each_embedded_default(
-    override: dict[str, Any], variable: str
-) -> None:
+def test_production_refuses_each_embedded_default(override: dict[str, Any], variable: str) -> None:
     lines = problems(**(GOOD_PRODUCTION | override))
     assert any(line.startswith(variable) for line in lines), lines
 
@@ -145,7 +141,9 @@ def test_snowflake_url_built_from_parts_and_masked() -> None:
     lines = problems(SNOWFLAKE_ACCOUNT="acme-xy123")
     assert "SNOWFLAKE_USER" in lines[0] and "SNOWFLAKE_WAREHOUSE" in lines[0]
     # An explicit DATABASE_URL wins.
-    assert build(SNOWFLAKE_ACCOUNT="a", DATABASE_URL="sqlite:///x.db").database_url == "sqlite:///x.db"
+    assert (
+        build(SNOWFLAKE_ACCOUNT="a", DATABASE_URL="sqlite:///x.db").database_url == "sqlite:///x.db"
+    )
 
 
 def test_secrets_are_masked_in_repr_and_dumps() -> None:

@@ -68,3 +68,16 @@ def test_cache_scores_and_reviews_metrics(client: TestClient) -> None:
 def test_metrics_is_not_under_the_api(client: TestClient) -> None:
     # Scoring's port is internal; the gateway proxies /api/* only, so /metrics is never public.
     assert client.get(f"{V1}/metrics").status_code == 404
+
+
+def test_jobs_by_state_are_read_from_the_database(client: TestClient) -> None:
+    assert sample(scrape(client), "orgair_jobs", state="queued") == 0
+    member = company(client)
+    fund = client.post(
+        f"{V2}/funds", json={"name": "Metrics Fund", "members": [{"company_id": member["id"]}]}
+    ).json()
+    # No worker runs here: the job stays queued.
+    assert client.post(f"{V2}/funds/{fund['id']}/scoring-jobs").status_code == 202
+    after = scrape(client)
+    assert sample(after, "orgair_jobs", state="queued") == 1
+    assert sample(after, "orgair_jobs", state="running") == 0

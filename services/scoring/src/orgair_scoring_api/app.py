@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import func, select
@@ -15,7 +16,7 @@ from orgair_database import Database
 from orgair_objectstore import ObjectStore
 from orgair_observability import get_logger, setup_service
 from orgair_observability.instrumentation import instrument_redis, instrument_sqlalchemy
-from orgair_observability.metrics import CACHE_REQUESTS, REVIEWS_PENDING
+from orgair_observability.metrics import CACHE_REQUESTS, JOBS, REVIEWS_PENDING
 from orgair_observability.service import FASTAPI_TELEMETRY
 from orgair_scoring_api.assessments.router import router as assessments_router
 from orgair_scoring_api.auth import GatewayIdentityRequired
@@ -26,8 +27,10 @@ from orgair_scoring_api.funds.router import router as funds_router
 from orgair_scoring_api.health.router import router as health_router
 from orgair_scoring_api.industries.router import router as industries_router
 from orgair_scoring_api.jobs.events import JobEventPublisher, JobEventReader
+from orgair_scoring_api.jobs.models import ScoringJob
 from orgair_scoring_api.jobs.queue import JobQueue
 from orgair_scoring_api.jobs.router import router as jobs_router
+from orgair_scoring_api.jobs.states import JobState
 from orgair_scoring_api.parameters.router import router as parameters_router
 from orgair_scoring_api.reviews.router import router as reviews_router
 from orgair_scoring_api.scores.models import OrgAirScore
@@ -71,6 +74,20 @@ def count_pending_reviews(database: Database) -> float:
         )
 
 
+def count_jobs(database: Database, state: JobState) -> float:
+    with database.sessions() as session:
+        return float(
+            session.scalar(select(func.count()).where(ScoringJob.state == state.value)) or 0
+        )
+
+
+def watch_database_gauges(database: Database) -> None:
+    """Gauges read from the database at scrape time: every replica reports the same truth."""
+    REVIEWS_PENDING.set_function(lambda: count_pending_reviews(database))
+    for state in JobState:
+        JOBS.labels(state.value).set_function(partial(count_jobs, database, state))
+
+
 def v1_router() -> APIRouter:
     router = APIRouter()
     for domain in (
@@ -106,8 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         resources = build_resources(settings)
         app.state.resources = resources
-        # Read at scrape time: every replica reports the queue as the database has it.
-        REVIEWS_PENDING.set_function(lambda: count_pending_reviews(resources.database))
+        watch_database_gauges(resources.database)
         log.info("service_started", env=settings.APP_ENV, version=settings.APP_VERSION)
         try:
             yield
