@@ -11,52 +11,15 @@ refused with 503 but everything else is served.
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
 
+from orgair_observability.probes import DependencyStatus, run_check
 from orgair_scoring_api.dependencies import Resources
 
-CHECK_TIMEOUT_SECONDS = 2.0
 
-
-@dataclass(frozen=True)
-class DependencyStatus:
-    name: str
-    healthy: bool
-    required: bool
-    latency_ms: float
-    reason: str | None = None
-    details: Mapping[str, object] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, object]:
-        body: dict[str, object] = {
-            "status": "healthy" if self.healthy else "unhealthy",
-            "required": self.required,
-            "latency_ms": round(self.latency_ms, 2),
-        }
-        if self.reason:
-            body["reason"] = self.reason
-        body.update(self.details)
-        return body
-
-
-async def _run(
-    name: str, check: Callable[[], object], *, required: bool, redact: Callable[[str], str]
-) -> DependencyStatus:
-    started = time.perf_counter()
-    try:
-        answer = await asyncio.wait_for(asyncio.to_thread(check), CHECK_TIMEOUT_SECONDS)
-    except TimeoutError:
-        reason = f"no answer within {CHECK_TIMEOUT_SECONDS:g}s"
-    except Exception as exc:
-        first_line = (str(exc).strip().splitlines() or [""])[0][:200]
-        reason = redact(f"{type(exc).__name__}: {first_line}" if first_line else type(exc).__name__)
-    else:
-        details = answer if isinstance(answer, Mapping) else {}
-        elapsed = (time.perf_counter() - started) * 1000
-        return DependencyStatus(name, True, required, elapsed, details=details)
-    return DependencyStatus(name, False, required, (time.perf_counter() - started) * 1000, reason)
+def _in_thread(check: Callable[[], object]) -> Callable[[], Awaitable[object]]:
+    # The clients are synchronous; a hung dependency must not block the event loop.
+    return lambda: asyncio.to_thread(check)
 
 
 async def check_dependencies(resources: Resources) -> list[DependencyStatus]:
@@ -71,22 +34,32 @@ async def check_dependencies(resources: Resources) -> list[DependencyStatus]:
         if value is not None and len(value.get_secret_value()) >= 4
     ]
 
-    def redact(text: str) -> str:
+    def describe(exc: Exception) -> str:
+        # The first line of the message helps operators; known secrets are masked in it.
+        first_line = (str(exc).strip().splitlines() or [""])[0][:200]
+        text = f"{type(exc).__name__}: {first_line}" if first_line else type(exc).__name__
         for secret in secrets:
             text = text.replace(secret, "***")
         return text
 
     return list(
         await asyncio.gather(
-            _run("database", resources.database.ping, required=True, redact=redact),
-            _run("redis", resources.cache.ping, required=False, redact=redact),
-            _run(
-                "s3",
-                lambda: resources.objects.check_bucket(create_if_missing=False),
-                required=False,
-                redact=redact,
+            run_check(
+                "database", _in_thread(resources.database.ping), required=True, describe=describe
             ),
-            _run("job_queue", lambda: _queue_depth(resources), required=False, redact=redact),
+            run_check("redis", _in_thread(resources.cache.ping), required=False, describe=describe),
+            run_check(
+                "s3",
+                _in_thread(lambda: resources.objects.check_bucket(create_if_missing=False)),
+                required=False,
+                describe=describe,
+            ),
+            run_check(
+                "job_queue",
+                _in_thread(lambda: _queue_depth(resources)),
+                required=False,
+                describe=describe,
+            ),
         )
     )
 
