@@ -76,6 +76,28 @@ def test_a_proxied_request_has_one_server_span_and_scoring_continues_it(
     assert forwarded.split("-")[2] == format(server.context.span_id, "016x")
 
 
+def test_trace_state_and_baggage_reach_scoring_in_w3c_form(
+    gateway: ThreadedServer, analyst: dict[str, str], spans: InMemorySpanExporter
+) -> None:
+    response = httpx.get(
+        f"{gateway.url}/api/v1/echo",
+        headers={
+            **analyst,
+            "traceparent": TRACEPARENT,
+            "tracestate": "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7",
+            "baggage": "tenant=acme",
+        },
+    )
+
+    [server] = [s for s in spans.get_finished_spans() if s.kind == SpanKind.SERVER]
+    seen = response.json()["headers"]
+    assert [v for k, v in seen if k == "traceparent"] == [
+        f"00-{CALLER_TRACE}-{server.context.span_id:016x}-01"
+    ]
+    assert [v for k, v in seen if k == "tracestate"] == ["congo=t61rcWkgMzE,rojo=00f067aa0ba902b7"]
+    assert [v for k, v in seen if k == "baggage"] == ["tenant=acme"]  # once, as sent
+
+
 def test_the_gateways_own_endpoints_still_go_through_fastapi(
     gateway: ThreadedServer, issue_key: IssueKey, spans: InMemorySpanExporter
 ) -> None:

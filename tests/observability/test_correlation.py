@@ -206,3 +206,19 @@ async def test_non_http_scopes_pass_through_untouched(scope_type: str, log_lines
     assert "state" not in scope
     assert sent == [{"type": "marker"}]
     assert log_lines() == []
+
+
+def test_get_correlation_id_follows_bind_unbind_and_clear() -> None:
+    assert get_correlation_id() is None
+    structlog.contextvars.bind_contextvars(correlation_id="bound-correlation-1")
+    assert get_correlation_id() == "bound-correlation-1"
+    structlog.contextvars.unbind_contextvars("correlation_id")
+    assert get_correlation_id() is None
+    structlog.contextvars.bind_contextvars(correlation_id="bound-correlation-2")
+    structlog.contextvars.clear_contextvars()
+    assert get_correlation_id() is None
+    structlog.contextvars.bind_contextvars(correlation_id=12345)  # not a string: no id
+    try:
+        assert get_correlation_id() is None
+    finally:
+        structlog.contextvars.clear_contextvars()

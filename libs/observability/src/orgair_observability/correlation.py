@@ -10,7 +10,7 @@ from typing import Any
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from orgair_observability.logging import get_logger
+from orgair_observability.logging import bound_contextvar, get_logger
 
 __all__ = [
     "CORRELATION_HEADER",
@@ -45,7 +45,7 @@ def accept_or_generate_correlation_id(candidate: str | None) -> str:
 
 def get_correlation_id() -> str | None:
     """The correlation id bound to the current context, if any."""
-    value = structlog.contextvars.get_contextvars().get(CORRELATION_ID_KEY)
+    value = bound_contextvar(CORRELATION_ID_KEY)
     return value if isinstance(value, str) else None
 
 

@@ -322,6 +322,20 @@ _STRUCTLOG_PREFIX = structlog.contextvars.STRUCTLOG_KEY_PREFIX
 _PREFIX_LENGTH = len(_STRUCTLOG_PREFIX)
 
 
+def bound_contextvar(key: str) -> Any:
+    """The value bound to `key` with `structlog.contextvars.bind_contextvars` in the
+    current context, or None: one variable read, where `get_contextvars()` copies and
+    walks the whole context."""
+    variables: dict[str, contextvars.ContextVar[Any]] | None = getattr(
+        structlog.contextvars, "_CONTEXT_VARS", None
+    )
+    if variables is None:
+        return structlog.contextvars.get_contextvars().get(key)
+    variable = variables.get(_STRUCTLOG_PREFIX + key)
+    value = Ellipsis if variable is None else variable.get(Ellipsis)
+    return None if value is Ellipsis else value
+
+
 def _bound_contextvars() -> Iterator[tuple[str, Any]]:
     """structlog's context-local values (what `merge_contextvars` reads), without
     copying and walking the whole `contextvars.Context` on every line."""

@@ -22,7 +22,7 @@ import asyncio
 from collections.abc import AsyncIterator, Iterable
 
 import aiohttp
-from opentelemetry import propagate, trace
+from opentelemetry import trace
 from starlette.types import Receive, Scope, Send
 from yarl import URL
 
@@ -315,13 +315,24 @@ class UpstreamProxy:
 
 def _trace_headers(caller_trace: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """The gateway's own span context when it traces the request (scoring's span then
-    becomes its child), else the caller's `traceparent`/`tracestate` unchanged."""
-    if trace.get_current_span().get_span_context().is_valid:
-        carrier: dict[str, str] = {}
-        propagate.inject(carrier)
-        if carrier:
-            return list(carrier.items())
-    return caller_trace
+    becomes its child), else the caller's `traceparent`/`tracestate` unchanged.
+
+    Written in the W3C Trace Context format directly (what the platform propagates,
+    DESIGN §4), rather than through the global propagator per request; a caller's
+    `baggage` header is forwarded as it came."""
+    span_context = trace.get_current_span().get_span_context()
+    if not span_context.is_valid:
+        return caller_trace
+    headers = [
+        (
+            "traceparent",
+            f"00-{span_context.trace_id:032x}-{span_context.span_id:016x}"
+            f"-{span_context.trace_flags:02x}",
+        )
+    ]
+    if span_context.trace_state:
+        headers.append(("tracestate", span_context.trace_state.to_header()))
+    return headers
 
 
 async def _request_body(receive: Receive) -> AsyncIterator[bytes]:
