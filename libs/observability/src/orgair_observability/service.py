@@ -25,7 +25,10 @@ __all__ = ["FASTAPI_TELEMETRY", "secret_values", "setup_service"]
 # serialization). Those are two or three more spans per request, each costing
 # about what the request span costs: measured at ~11% of the CPU of a cached read
 # in scoring, for spans that only split the request span into framework phases.
-FASTAPI_TELEMETRY: TelemetryConfig = {"operation_spans": False}
+# Its OTel metrics and OTel log records are off too: the services count with
+# Prometheus and log with structlog, configure no OTel meter or logger provider,
+# and FastAPI would look both providers up (reading the environment) per request.
+FASTAPI_TELEMETRY: TelemetryConfig = {"operation_spans": False, "metrics": False, "logs": False}
 
 
 def _url_password(value: str) -> str | None:
