@@ -75,3 +75,19 @@ def test_request_target_keeps_the_raw_query() -> None:
         == "/api/v1/companies?page=2&q=a%20b"
     )
     assert request_target(b"/livez", b"") == "/livez"
+
+
+def test_signature_format_is_stable() -> None:
+    """Gateway and scoring replicas of different versions must agree: v1= hex
+    HMAC-SHA256 over the fields, one per line, under a key derived from SECRET_KEY."""
+    import hashlib
+    import hmac
+
+    from orgair_auth.identity import _PURPOSE
+
+    signer = IdentitySigner(SECRET, clock=lambda: 1_700_000_000)
+    headers = dict(signer.sign(Identity("key-1", Role.ANALYST), "post", "/api/v1/x?a=1"))
+    derived = hmac.new(SECRET.encode(), _PURPOSE, hashlib.sha256).digest()
+    message = "\n".join(("v1", "key-1", "analyst", "1700000000", "POST", "/api/v1/x?a=1"))
+    expected = hmac.new(derived, message.encode("latin-1"), hashlib.sha256).hexdigest()
+    assert headers["x-orgair-signature"] == "v1=" + expected

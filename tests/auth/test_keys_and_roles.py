@@ -134,3 +134,17 @@ def test_the_store_holds_no_key_in_clear(database: Database, migrated: Settings)
     dumped = " ".join(str(value) for value in row.values())
     assert issued.key not in dumped
     assert issued.key[len(KEY_PREFIX) : -6] not in dumped  # not even the random part
+
+
+def test_stored_digest_format_is_stable() -> None:
+    """Digests already in the key store must keep matching: HMAC-SHA256 (hex) of the key
+    under HMAC-SHA256(SECRET_KEY, purpose)."""
+    import hashlib
+    import hmac
+
+    from orgair_auth.keys import _DIGEST_PURPOSE
+
+    key = generate_api_key()
+    derived = hmac.new(TEST_SECRET_KEY.encode(), _DIGEST_PURPOSE, hashlib.sha256).digest()
+    expected = hmac.new(derived, key.encode(), hashlib.sha256).hexdigest()
+    assert digest_api_key(key, TEST_SECRET_KEY) == expected

@@ -84,7 +84,7 @@ def _digest_key(secret: str) -> bytes:
 
 def digest_api_key(key: str, secret: str) -> str:
     """The stored form of `key`: hex HMAC-SHA256 under a key derived from `secret`."""
-    return hmac.new(_digest_key(secret), key.encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(_digest_key(secret), key.encode(), "sha256").hex()
 
 
 def digests_match(stored: str, presented: str) -> bool:
