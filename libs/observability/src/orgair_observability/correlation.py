@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import random
 import re
 import time
-import uuid
 from typing import Any
 
 import structlog
@@ -40,7 +40,9 @@ def accept_or_generate_correlation_id(candidate: str | None) -> str:
     """`candidate` when it is well-formed, else a fresh random id (32 hex digits)."""
     if candidate is not None and is_well_formed_correlation_id(candidate):
         return candidate
-    return uuid.uuid4().hex
+    # 128 random bits from the process's PRNG (reseeded after a fork), as OpenTelemetry
+    # draws trace ids: an identifier, not a secret, so no system call per request.
+    return f"{random.getrandbits(128):032x}"
 
 
 def get_correlation_id() -> str | None:
