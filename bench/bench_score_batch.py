@@ -77,23 +77,6 @@ def synthetic_columns(count: int, params: ScoringParameters, seed: int = 2026) -
     )
 
 
-def company_of_row(columns: CompanyColumns, row: int) -> CompanyInputs:
-    def optional(values: np.ndarray | None) -> float | None:
-        return None if values is None or np.isnan(values[row]) else float(values[row])
-
-    return CompanyInputs(
-        id=str(columns.ids[row]),
-        sector=columns.sector_names[int(columns.sector_codes[row])],
-        dimensions={name: float(columns.dimensions[name][row]) for name in DIMENSIONS},
-        talent_concentration=float(columns.talent_concentration[row]),
-        market_cap_percentile=float(columns.market_cap_percentile[row]),
-        evidence_count=int(columns.evidence_count[row]),
-        h_r_base=optional(columns.h_r_base),
-        alignment=optional(columns.alignment),
-        timing_factor=optional(columns.timing_factor),
-    )
-
-
 def seconds(action: Callable[[], object]) -> float:
     start = time.perf_counter()
     action()
@@ -134,7 +117,7 @@ def run(size: int, loop_sample: int, params: ScoringParameters) -> tuple[float, 
     columns = synthetic_columns(size, params)
     sample_rows = np.random.default_rng(1).choice(size, min(loop_sample, size), replace=False)
     rows = sorted(int(row) for row in sample_rows)
-    companies = [company_of_row(columns, row) for row in rows]
+    companies = [columns.inputs_at(row) for row in rows]
 
     cold = seconds(lambda: score_batch(columns, params))
     warm = [

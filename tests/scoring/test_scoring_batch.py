@@ -11,7 +11,6 @@ from orgair_scoring import (
     DIMENSIONS,
     ColumnValidationError,
     CompanyColumns,
-    CompanyInputs,
     ScoreResult,
     builtin_profile,
     encode_sectors,
@@ -57,23 +56,6 @@ def random_columns(count: int, seed: int = 7) -> CompanyColumns:
     )
 
 
-def inputs_of_row(columns: CompanyColumns, row: int) -> CompanyInputs:
-    def optional(values: np.ndarray | None) -> float | None:
-        return None if values is None or np.isnan(values[row]) else float(values[row])
-
-    return CompanyInputs(
-        id=str(columns.ids[row]),
-        sector=columns.sector_names[int(columns.sector_codes[row])],
-        dimensions={name: float(columns.dimensions[name][row]) for name in DIMENSIONS},
-        talent_concentration=float(columns.talent_concentration[row]),
-        market_cap_percentile=float(columns.market_cap_percentile[row]),
-        evidence_count=int(columns.evidence_count[row]),
-        h_r_base=optional(columns.h_r_base),
-        alignment=optional(columns.alignment),
-        timing_factor=optional(columns.timing_factor),
-    )
-
-
 def test_columns_spanning_several_blocks_match_score_company() -> None:
     columns = random_columns(2 * BLOCK_ROWS + 5)
     batch = score_batch(columns, V2)
@@ -81,12 +63,12 @@ def test_columns_spanning_several_blocks_match_score_company() -> None:
     rows = [0, 1, BLOCK_ROWS - 1, BLOCK_ROWS, BLOCK_ROWS + 1, 2 * BLOCK_ROWS, len(columns) - 1]
     rows += list(range(2, len(columns), 997))
     for row in rows:
-        assert_same_result(batch.result(row), score_company(inputs_of_row(columns, row), V2))
+        assert_same_result(batch.result(row), score_company(columns.inputs_at(row), V2))
 
 
 def test_a_sequence_of_inputs_gives_the_same_as_its_columns() -> None:
     columns = random_columns(300)
-    companies = [inputs_of_row(columns, row) for row in range(len(columns))]
+    companies = [columns.inputs_at(row) for row in range(len(columns))]
     from_columns = score_batch(columns, V2)
     from_inputs = score_batch(companies, V2)
     for name in ("vr", "hr", "synergy", "org_air", "alignment", "timing_factor"):

@@ -153,6 +153,24 @@ class CompanyColumns:
             timing_factor=optional("timing_factor"),
         )
 
+    def inputs_at(self, row: int) -> CompanyInputs:
+        """Row `row` as `CompanyInputs` (the inverse of `from_inputs`; NaN → absent)."""
+
+        def optional(values: FloatArray | None) -> float | None:
+            return None if values is None or np.isnan(values[row]) else float(values[row])
+
+        return CompanyInputs(
+            id=str(self.ids[row]),
+            sector=self.sector_names[int(self.sector_codes[row])],
+            dimensions={name: float(self.dimensions[name][row]) for name in DIMENSIONS},
+            talent_concentration=float(self.talent_concentration[row]),
+            market_cap_percentile=float(self.market_cap_percentile[row]),
+            evidence_count=int(self.evidence_count[row]),
+            h_r_base=optional(self.h_r_base),
+            alignment=optional(self.alignment),
+            timing_factor=optional(self.timing_factor),
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class IntervalColumns:
