@@ -7,7 +7,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 COMPOSE ?= docker compose
 
 .DEFAULT_GOAL := help
-.PHONY: help uv install dev test lint format typecheck migrate seed preflight up down logs bench env
+.PHONY: help uv install dev test lint format typecheck migrate seed preflight up down logs bench env openapi
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -26,10 +26,15 @@ dev: install ## run the whole stack as local processes (Ctrl-C stops it)
 test: install ## the whole test-suite (starts Redis, S3 and Postgres itself)
 	$(UV) run pytest
 
-lint: install ## ruff (lint + format check) and mypy
+lint: install ## ruff (lint + format check), mypy and the import layers
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
 	$(UV) run mypy
+	$(UV) run lint-imports --no-logo
+
+openapi: install ## regenerate the gateway's copy of scoring's OpenAPI document (commit it)
+	$(UV) run python -m orgair_scoring_api.openapi_document \
+		--output services/gateway/src/orgair_gateway/scoring_openapi.json
 
 format: install ## apply ruff's formatting and safe fixes
 	$(UV) run ruff check --fix .

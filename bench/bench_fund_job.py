@@ -56,10 +56,10 @@ from orgair_cli.devstack import (  # noqa: E402
 )
 from orgair_config import Settings  # noqa: E402
 from orgair_database import Database  # noqa: E402
+from orgair_domain.scores.service import score_assessment  # noqa: E402
 from orgair_init.migrate import upgrade  # noqa: E402
 from orgair_init.seed import seed  # noqa: E402
 from orgair_objectstore import ObjectStore  # noqa: E402
-from orgair_scoring_api.scores.service import score_assessment  # noqa: E402
 from tests.support.servers import running_postgres, running_redis, running_s3  # noqa: E402
 from tests.worker.portfolio import seed_scorable_companies  # noqa: E402
 

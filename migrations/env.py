@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 
 # Importing a model module registers its tables on the shared metadata.
 import orgair_auth.models  # noqa: F401  (api_keys)
-from orgair_scoring_api.models import metadata
+from orgair_domain.models import metadata
 
 # Revisions import `migrations.helpers`; make the folder's parent importable
 # whatever the caller's working directory.

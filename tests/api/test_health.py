@@ -6,8 +6,8 @@ import redis
 from fastapi.testclient import TestClient
 
 from orgair_config import Settings
+from orgair_domain.jobs.queue import QUEUE
 from orgair_scoring_api.app import create_app
-from orgair_scoring_api.jobs.queue import QUEUE
 from tests.support.servers import free_port
 
 

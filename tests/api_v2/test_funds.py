@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from orgair_auth import Role
-from orgair_scoring_api.funds.summary import MemberScore, sector_quartile, summarize
+from orgair_domain.funds.summary import MemberScore, sector_quartile, summarize
 from tests.api.helpers import assert_problem
 from tests.api_v2.helpers import TECHNOLOGY, V2, company, score, submitted_assessment
 

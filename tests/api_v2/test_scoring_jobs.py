@@ -12,9 +12,9 @@ import redis
 from fastapi.testclient import TestClient
 
 from orgair_config import Settings
+from orgair_domain.jobs.events import stream_key
+from orgair_domain.jobs.queue import QUEUE
 from orgair_scoring_api.app import create_app
-from orgair_scoring_api.jobs.events import stream_key
-from orgair_scoring_api.jobs.queue import QUEUE
 from tests.api.helpers import assert_problem
 from tests.api_v2.helpers import V2, company
 from tests.conftest import signed_client

@@ -13,8 +13,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
 import orgair_auth.models  # noqa: F401  (registers api_keys on the metadata)
+from orgair_domain.models import metadata
 from orgair_init.migrate import current_head, downgrade, upgrade
-from orgair_scoring_api.models import metadata
 
 TABLES = {
     "industries",

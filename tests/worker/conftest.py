@@ -26,11 +26,11 @@ from sqlalchemy.orm import Session
 from orgair_auth import Role
 from orgair_cli.devstack import ProcessGroup, RunningProcess, worker_spec
 from orgair_config import Settings
+from orgair_domain.scores.models import OrgAirScore
 from orgair_init.migrate import upgrade
 from orgair_init.seed import seed
 from orgair_objectstore import ObjectStore
 from orgair_scoring_api.app import create_app
-from orgair_scoring_api.scores.models import OrgAirScore
 from tests.conftest import TEST_SECRET_KEY, GatewayIdentityAuth
 from tests.gateway.support import serving
 from tests.support.servers import RedisServer

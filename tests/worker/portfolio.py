@@ -15,10 +15,10 @@ from datetime import UTC, date, datetime
 from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 
+from orgair_domain.assessments.models import Assessment
+from orgair_domain.companies.models import Company
+from orgair_domain.dimension_scores.models import DimensionScore
 from orgair_scoring import DIMENSIONS
-from orgair_scoring_api.assessments.models import Assessment
-from orgair_scoring_api.companies.models import Company
-from orgair_scoring_api.dimension_scores.models import DimensionScore
 
 # The CS1 seed industries (DESIGN.md §5), by sector.
 INDUSTRY_BY_SECTOR = {

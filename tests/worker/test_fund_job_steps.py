@@ -13,8 +13,8 @@ from sqlalchemy import create_engine, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from orgair_config import Settings
-from orgair_scoring_api.jobs.models import ScoringJob
-from orgair_scoring_api.scores.models import OrgAirScore
+from orgair_domain.jobs.models import ScoringJob
+from orgair_domain.scores.models import OrgAirScore
 from orgair_worker import fund_jobs
 from orgair_worker.reports import report_keys
 from orgair_worker.runtime import WorkerResources

@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from orgair_cli.devstack import RunningProcess
+from orgair_domain.scores.review_gate import review_gate
 from orgair_scoring import CompanyInputs, ScoringParameters, score_company
-from orgair_scoring_api.scores.review_gate import review_gate
 from tests.api.helpers import V1
 from tests.api_v2.helpers import score, submitted_assessment
 from tests.worker.conftest import V2, JobStack

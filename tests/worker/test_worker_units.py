@@ -18,9 +18,9 @@ from pydantic import ValidationError
 
 from orgair_cli.devstack import ProcessGroup, redis_spec, worker_spec
 from orgair_config import Settings
-from orgair_scoring_api.jobs.events import JobEventPublisher, stream_key
-from orgair_scoring_api.jobs.models import ScoringJob
-from orgair_scoring_api.jobs.queue import celery_config
+from orgair_domain.jobs.events import JobEventPublisher, stream_key
+from orgair_domain.jobs.models import ScoringJob
+from orgair_domain.jobs.queue import celery_config
 from orgair_worker.health import check_heartbeat, write_heartbeat
 from orgair_worker.tasks import backoff_seconds, failure_reason
 from tests.conftest import TEST_SECRET_KEY

@@ -5,12 +5,14 @@ from __future__ import annotations
 import random
 import re
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orgair_observability.logging import bound_contextvar, get_logger
+
+if TYPE_CHECKING:  # annotations only: importing this module must not load Starlette
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = [
     "CORRELATION_HEADER",

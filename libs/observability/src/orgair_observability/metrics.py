@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -21,8 +21,10 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
-from starlette.requests import Request
-from starlette.responses import Response
+
+if TYPE_CHECKING:  # the worker counts with these metrics and loads no web framework
+    from starlette.requests import Request
+    from starlette.responses import Response
 
 __all__ = [
     "CACHE_REQUESTS",
@@ -158,6 +160,8 @@ class MetricsMiddleware:
 
 def metrics_response() -> Response:
     """The Prometheus text exposition of this process's metrics."""
+    from starlette.responses import Response
+
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
 

@@ -41,6 +41,7 @@ __all__ = [
     "default_problem_type",
     "install_problem_handlers",
     "json_pointer",
+    "problem_handler",
     "problem_response",
     "problem_type",
 ]
@@ -245,6 +246,20 @@ async def _problem_error_handler(request: Request, exc: Exception) -> Response:
     )
 
 
+ExceptionHandler = Callable[[Request, Exception], Awaitable[Response]]
+
+
+def problem_handler(convert: Callable[[Exception], ProblemError]) -> ExceptionHandler:
+    """An exception handler for the errors of a layer that knows no HTTP (a domain
+    library's): each is answered as the `ProblemError` that `convert` makes of it,
+    exactly as a raised `ProblemError` would be."""
+
+    async def handle(request: Request, exc: Exception) -> Response:
+        return await _problem_error_handler(request, convert(exc))
+
+    return handle
+
+
 async def _http_exception_handler(request: Request, exc: Exception) -> Response:
     if not isinstance(exc, StarletteHTTPException):
         raise TypeError(f"registered for HTTPException, got {type(exc).__name__}")
@@ -295,7 +310,7 @@ async def _validation_error_handler(request: Request, exc: Exception) -> Respons
     )
 
 
-def _internal_error_handler(*, debug: bool) -> Callable[[Request, Exception], Awaitable[Response]]:
+def _internal_error_handler(*, debug: bool) -> ExceptionHandler:
     async def handle(request: Request, exc: Exception) -> Response:
         correlation_id = _request_correlation_id(request)
         _log.error(

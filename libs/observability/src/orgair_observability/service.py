@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from urllib.parse import unquote, urlsplit
-
 from fastapi import FastAPI
 from fastapi.telemetry import TelemetryConfig
-from pydantic import SecretStr
 
 from orgair_config import Settings
 from orgair_observability.correlation import CorrelationIdMiddleware
@@ -15,6 +11,7 @@ from orgair_observability.logging import configure_logging
 from orgair_observability.metrics import MetricsMiddleware, metrics_endpoint
 from orgair_observability.problems import install_problem_handlers
 from orgair_observability.redaction import register_secret_values
+from orgair_observability.setting_secrets import secret_values
 from orgair_observability.tracing import configure_tracing
 
 __all__ = ["FASTAPI_TELEMETRY", "secret_values", "setup_service"]
@@ -29,31 +26,6 @@ __all__ = ["FASTAPI_TELEMETRY", "secret_values", "setup_service"]
 # Prometheus and log with structlog, configure no OTel meter or logger provider,
 # and FastAPI would look both providers up (reading the environment) per request.
 FASTAPI_TELEMETRY: TelemetryConfig = {"operation_spans": False, "metrics": False, "logs": False}
-
-
-def _url_password(value: str) -> str | None:
-    try:
-        password = urlsplit(value).password
-    except ValueError:  # not a URL (an unbalanced "[" for instance)
-        return None
-    return unquote(password) if password else None
-
-
-def secret_values(settings: Settings) -> Iterator[str]:
-    """Every secret in `settings`: each `SecretStr` value, and the password of any
-    URL-valued setting (``REDIS_URL=redis://:pw@host`` is a plain string)."""
-    for name in type(settings).model_fields:
-        value = getattr(settings, name)
-        if isinstance(value, SecretStr):
-            plain = value.get_secret_value()
-            yield plain
-        elif isinstance(value, str):
-            plain = value
-        else:
-            continue
-        password = _url_password(plain)
-        if password:
-            yield password
 
 
 def _is_correlation_middleware(middleware_class: object) -> bool:

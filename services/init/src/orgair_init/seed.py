@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from orgair_config import Settings
 from orgair_database import Database
-from orgair_scoring_api.industries.seed import seed_industries
+from orgair_domain.industries.seed import seed_industries
 
 
 def seed(settings: Settings) -> int:

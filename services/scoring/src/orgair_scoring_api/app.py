@@ -7,35 +7,34 @@ from contextlib import asynccontextmanager
 from functools import partial
 
 from fastapi import APIRouter, FastAPI
-from sqlalchemy import func, select
 
 from orgair_auth import IdentityVerifier
 from orgair_cache import Cache
 from orgair_config import Settings, get_settings
 from orgair_database import Database
+from orgair_domain.jobs import repository as jobs
+from orgair_domain.jobs.events import JobEventPublisher, JobEventReader
+from orgair_domain.jobs.queue import JobQueue
+from orgair_domain.jobs.states import JobState
+from orgair_domain.reviews import service as reviews
 from orgair_objectstore import ObjectStore
 from orgair_observability import get_logger, setup_service
 from orgair_observability.instrumentation import instrument_redis, instrument_sqlalchemy
 from orgair_observability.metrics import CACHE_REQUESTS, JOBS, REVIEWS_PENDING
 from orgair_observability.service import FASTAPI_TELEMETRY
-from orgair_scoring_api.assessments.router import router as assessments_router
 from orgair_scoring_api.auth import GatewayIdentityRequired
-from orgair_scoring_api.companies.router import router as companies_router
 from orgair_scoring_api.dependencies import Resources
-from orgair_scoring_api.dimension_scores.router import router as dimension_scores_router
-from orgair_scoring_api.funds.router import router as funds_router
-from orgair_scoring_api.health.router import router as health_router
-from orgair_scoring_api.industries.router import router as industries_router
-from orgair_scoring_api.jobs.events import JobEventPublisher, JobEventReader
-from orgair_scoring_api.jobs.models import ScoringJob
-from orgair_scoring_api.jobs.queue import JobQueue
-from orgair_scoring_api.jobs.router import router as jobs_router
-from orgair_scoring_api.jobs.states import JobState
-from orgair_scoring_api.parameters.router import router as parameters_router
-from orgair_scoring_api.reviews.router import router as reviews_router
-from orgair_scoring_api.scores.models import OrgAirScore
-from orgair_scoring_api.scores.review_gate import ReviewStatus
-from orgair_scoring_api.scores.router import router as scores_router
+from orgair_scoring_api.problems import install_domain_error_handler
+from orgair_scoring_api.routers.assessments import router as assessments_router
+from orgair_scoring_api.routers.companies import router as companies_router
+from orgair_scoring_api.routers.dimension_scores import router as dimension_scores_router
+from orgair_scoring_api.routers.funds import router as funds_router
+from orgair_scoring_api.routers.health import router as health_router
+from orgair_scoring_api.routers.industries import router as industries_router
+from orgair_scoring_api.routers.jobs import router as jobs_router
+from orgair_scoring_api.routers.parameters import router as parameters_router
+from orgair_scoring_api.routers.reviews import router as reviews_router
+from orgair_scoring_api.routers.scores import router as scores_router
 
 SERVICE = "scoring"
 log = get_logger(__name__)
@@ -64,21 +63,12 @@ def build_resources(settings: Settings) -> Resources:
 
 def count_pending_reviews(database: Database) -> float:
     with database.sessions() as session:
-        return float(
-            session.scalar(
-                select(func.count()).where(
-                    OrgAirScore.review_status == ReviewStatus.PENDING_REVIEW.value
-                )
-            )
-            or 0
-        )
+        return float(reviews.pending_count(session))
 
 
 def count_jobs(database: Database, state: JobState) -> float:
     with database.sessions() as session:
-        return float(
-            session.scalar(select(func.count()).where(ScoringJob.state == state.value)) or 0
-        )
+        return float(jobs.count_in_state(session, state))
 
 
 def watch_database_gauges(database: Database) -> None:
@@ -107,13 +97,13 @@ def v2_router() -> APIRouter:
     return router
 
 
-def api_routers(settings: Settings) -> list[tuple[str, APIRouter]]:
+def api_routers(v1_prefix: str, v2_prefix: str) -> list[tuple[str, APIRouter]]:
     """Every versioned router with its prefix: what callers reach through the gateway.
 
     `create_app` mounts each behind the gateway's signed identity, and the gateway
-    documents exactly these routes in its public OpenAPI document.
+    documents exactly these routes in its public OpenAPI document (`openapi_document`).
     """
-    return [(settings.API_V1_PREFIX, v1_router()), (settings.API_V2_PREFIX, v2_router())]
+    return [(v1_prefix, v1_router()), (v2_prefix, v2_router())]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -145,8 +135,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         telemetry=FASTAPI_TELEMETRY,
     )
     setup_service(app, settings, service=SERVICE)
+    install_domain_error_handler(app)
     app.include_router(health_router)
     # Probes stay open; everything under /api needs the gateway's signed identity.
-    for prefix, router in api_routers(settings):
+    for prefix, router in api_routers(settings.API_V1_PREFIX, settings.API_V2_PREFIX):
         app.include_router(router, prefix=prefix, dependencies=[GatewayIdentityRequired])
     return app

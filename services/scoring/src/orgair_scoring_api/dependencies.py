@@ -14,16 +14,17 @@ from dataclasses import dataclass
 from typing import Annotated
 
 import anyio
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
 from orgair_auth import IdentityVerifier
 from orgair_cache import Cache
 from orgair_config import Settings
 from orgair_database import Database
+from orgair_domain.jobs.events import JobEventPublisher, JobEventReader
+from orgair_domain.jobs.queue import JobQueue
+from orgair_domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageRequest
 from orgair_objectstore import ObjectStore
-from orgair_scoring_api.jobs.events import JobEventPublisher, JobEventReader
-from orgair_scoring_api.jobs.queue import JobQueue
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,17 @@ async def get_session(resources: ResourcesDep) -> AsyncIterator[Session]:
             session.close()  # nothing begun: no statement to send
 
 
+async def page_request(
+    page: Annotated[int, Query(ge=1, description="1-based page number")] = 1,
+    page_size: Annotated[
+        int, Query(ge=1, le=MAX_PAGE_SIZE, description="items per page")
+    ] = DEFAULT_PAGE_SIZE,
+) -> PageRequest:
+    """`?page=&page_size=` of a paginated list (CS1: page from 1, 1..100 items, default 20)."""
+    return PageRequest(page=page, page_size=page_size)
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 CacheDep = Annotated[Cache, Depends(get_cache)]
 SessionDep = Annotated[Session, Depends(get_session)]
+PageDep = Annotated[PageRequest, Depends(page_request)]

@@ -96,7 +96,7 @@ def run_worker(settings: Settings, argv: list[str]) -> None:
 
     use_multiprocess_dir()
     structured_console_messages(settings)
-    from orgair_scoring_api.jobs.queue import QUEUE
+    from orgair_domain.jobs.queue import QUEUE
     from orgair_worker.app import app
 
     app.worker_main(

@@ -19,11 +19,11 @@ import structlog
 from celery import Celery, Task, signals
 
 from orgair_config import get_settings, load_settings_or_exit
+from orgair_domain.jobs.queue import CORRELATION_HEADER, celery_config
 from orgair_observability import configure_logging, configure_tracing, shutdown_tracing
 from orgair_observability.instrumentation import instrument_celery
 from orgair_observability.redaction import register_secret_values
-from orgair_observability.service import secret_values
-from orgair_scoring_api.jobs.queue import CORRELATION_HEADER, celery_config
+from orgair_observability.setting_secrets import secret_values
 from orgair_worker import metrics
 from orgair_worker.heartbeat import Heartbeat
 from orgair_worker.runtime import close_resources
@@ -81,7 +81,7 @@ def _init_pool_process(**_: Any) -> None:
     )
     # Consumer spans that continue the trace context in each task's headers.
     instrument_celery()
-    # Everything imported so far (Celery, SQLAlchemy, NumPy, the scoring API) lives as
+    # Everything imported so far (Celery, SQLAlchemy, NumPy, the domain library) lives as
     # long as the process: keep it out of the cyclic collector's full passes, which a
     # chunk's tens of thousands of short-lived rows would otherwise trigger over and
     # over (measured: chunks ~20% faster).

@@ -18,15 +18,15 @@ import orjson
 from sqlalchemy import String, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
+from orgair_domain.companies.models import Company
+from orgair_domain.funds.models import Fund, FundMembership
+from orgair_domain.funds.service import summary_of
+from orgair_domain.funds.summary import sector_quartile
+from orgair_domain.industries.models import Industry
+from orgair_domain.jobs.models import ScoringJob, ScoringJobFailure
+from orgair_domain.scores.models import OrgAirScore
 from orgair_scoring import DIMENSIONS
 from orgair_scoring.batch import INTERVAL_FIELDS, SCORE_FIELDS
-from orgair_scoring_api.companies.models import Company
-from orgair_scoring_api.funds.models import Fund, FundMembership
-from orgair_scoring_api.funds.service import summary_of
-from orgair_scoring_api.funds.summary import sector_quartile
-from orgair_scoring_api.industries.models import Industry
-from orgair_scoring_api.jobs.models import ScoringJob, ScoringJobFailure
-from orgair_scoring_api.scores.models import OrgAirScore
 
 REPORT_PREFIX = "reports/funds"
 INPUT_FIELDS = (

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from orgair_cache import Cache
 from orgair_config import Settings, get_settings
 from orgair_database import Database
+from orgair_domain.jobs.events import JobEventPublisher
 from orgair_objectstore import ObjectStore
 from orgair_observability.instrumentation import instrument_redis, instrument_sqlalchemy
-from orgair_scoring_api.jobs.events import JobEventPublisher
 
 
 @dataclass(frozen=True)

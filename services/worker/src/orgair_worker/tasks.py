@@ -24,15 +24,15 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from orgair_config import get_settings
-from orgair_objectstore import ObjectStoreError
-from orgair_observability import get_correlation_id, get_logger
-from orgair_scoring_api.jobs.queue import (
+from orgair_domain.jobs.queue import (
     FINALIZE_FUND_JOB,
     QUEUE,
     SCORE_CHUNK,
     START_FUND_JOB,
     trace_headers,
 )
+from orgair_objectstore import ObjectStoreError
+from orgair_observability import get_correlation_id, get_logger
 from orgair_worker import fund_jobs
 from orgair_worker.app import app
 from orgair_worker.runtime import resources

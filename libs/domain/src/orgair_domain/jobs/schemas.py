@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from orgair_domain.jobs.states import JobState
+
+
+class JobRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    profile: str | None = Field(
+        default=None, description="Parameter profile name; default PARAM_VERSION"
+    )
+
+
+class JobFailureOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    company_id: uuid.UUID
+    assessment_id: uuid.UUID | None
+    code: str = Field(
+        description="no_scorable_assessment | incomplete_assessment | invalid_inputs | "
+        "company_deleted"
+    )
+    reason: str
+
+
+class ReportKeys(BaseModel):
+    json_key: str
+    csv_key: str
+
+
+class JobLinks(BaseModel):
+    self: str
+    events: str
+    report: str
+
+
+class JobSummaryOut(BaseModel):
+    id: uuid.UUID
+    fund_id: uuid.UUID
+    state: JobState
+    profile: str = Field(description="Name of the parameter profile the job scores with")
+    parameters_hash: str
+    total: int = Field(description="Companies in the fund when the job was created")
+    done: int = Field(description="scored + failed")
+    scored: int
+    failed: int
+    error: str | None = Field(description="Why the job failed (state failed only)")
+    report: ReportKeys | None = Field(description="S3 keys of the report, once succeeded")
+    idempotency_key: str | None
+    created_by: str
+    cancelled_by: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    links: JobLinks
+
+
+class JobOut(JobSummaryOut):
+    errors: list[JobFailureOut] = Field(description="Companies that could not be scored, and why")
+
+
+class ReportLinkOut(BaseModel):
+    format: Literal["json", "csv"]
+    key: str
+    url: str = Field(description="Presigned GET URL")
+    expires_in: int = Field(description="Seconds the URL stays valid")

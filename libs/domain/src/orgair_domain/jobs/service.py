@@ -1,0 +1,136 @@
+"""Fund scoring jobs as the API sees them: read, cancel, the report's link.
+
+The work itself runs in the worker (`orgair_worker.fund_jobs`); a job is created by
+`orgair_domain.funds.scoring_jobs` (a fund's use case). Here: what the worker wrote,
+read back, and the cancellation.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+import redis
+from sqlalchemy.orm import Session
+
+from orgair_config import Settings
+from orgair_database import utcnow
+from orgair_domain.errors import Conflict, NotFound
+from orgair_domain.jobs import repository
+from orgair_domain.jobs.events import JobEventPublisher
+from orgair_domain.jobs.models import ScoringJob
+from orgair_domain.jobs.schemas import (
+    JobFailureOut,
+    JobLinks,
+    JobOut,
+    JobSummaryOut,
+    ReportKeys,
+    ReportLinkOut,
+)
+from orgair_domain.jobs.states import JobState
+from orgair_objectstore import ObjectStore
+from orgair_observability import get_logger
+
+log = get_logger(__name__)
+
+
+def job_path(settings: Settings, job_id: uuid.UUID) -> str:
+    return f"{settings.API_V2_PREFIX}/jobs/{job_id}"
+
+
+def require_job(session: Session, job_id: uuid.UUID) -> ScoringJob:
+    job = repository.get(session, job_id)
+    if job is None:
+        raise NotFound("job", job_id)
+    return job
+
+
+def job_summary(settings: Settings, job: ScoringJob) -> JobSummaryOut:
+    path = job_path(settings, job.id)
+    return JobSummaryOut(
+        id=job.id,
+        fund_id=job.fund_id,
+        state=JobState(job.state),
+        profile=job.parameters_version,
+        parameters_hash=job.parameters_hash,
+        total=job.total,
+        done=job.scored + job.failed,
+        scored=job.scored,
+        failed=job.failed,
+        error=job.error,
+        report=(
+            ReportKeys(json_key=job.report_json_key, csv_key=job.report_csv_key)
+            if job.report_json_key and job.report_csv_key
+            else None
+        ),
+        idempotency_key=job.idempotency_key,
+        created_by=job.created_by,
+        cancelled_by=job.cancelled_by,
+        created_at=job.created_at,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
+        links=JobLinks(self=path, events=f"{path}/events", report=f"{path}/report"),
+    )
+
+
+def job_out(session: Session, settings: Settings, job: ScoringJob) -> JobOut:
+    errors = [JobFailureOut.model_validate(f) for f in repository.failures(session, job.id)]
+    return JobOut(**job_summary(settings, job).model_dump(), errors=errors)
+
+
+def get_job(session: Session, settings: Settings, job_id: uuid.UUID) -> JobOut:
+    return job_out(session, settings, require_job(session, job_id))
+
+
+def cancel_job(
+    session: Session,
+    settings: Settings,
+    events: JobEventPublisher,
+    job_id: uuid.UUID,
+    *,
+    actor: str,
+) -> JobOut:
+    """Cancel a queued or running job; cancelling a cancelled job again changes nothing.
+
+    The conditional UPDATE is the whole protocol: a worker writes a chunk only while the
+    job row says `running`, under that row's lock, so once this commits no further
+    score rows are written for the job.
+    """
+    job = require_job(session, job_id)
+    now = utcnow()
+    cancelled = repository.transition(
+        session, job_id, JobState.CANCELLED, now=now, cancelled_by=actor, finished_at=now
+    )
+    session.commit()
+    session.refresh(job)
+    if cancelled:
+        log.info("scoring_job_cancelled", job_id=str(job_id))
+        try:
+            events.completed(job)
+        except redis.RedisError as exc:  # events are a courtesy; the state is committed
+            log.warning("job_event_publish_failed", job_id=str(job_id), error=type(exc).__name__)
+    elif job.state != JobState.CANCELLED:
+        raise Conflict(f"the job already {job.state}; only queued or running jobs can be cancelled")
+    return job_out(session, settings, job)
+
+
+def report_link(
+    session: Session,
+    settings: Settings,
+    objects: ObjectStore,
+    job_id: uuid.UUID,
+    report_format: Literal["json", "csv"],
+) -> ReportLinkOut:
+    job = require_job(session, job_id)
+    key = job.report_json_key if report_format == "json" else job.report_csv_key
+    if job.state != JobState.SUCCEEDED or key is None:
+        raise Conflict(
+            f"the job is {job.state}: its report exists once it succeeded", state=job.state
+        )
+    expires = settings.JOB_REPORT_URL_EXPIRES_SECONDS
+    return ReportLinkOut(
+        format=report_format,
+        key=key,
+        url=objects.presigned_get_url(key, expires_seconds=expires),
+        expires_in=expires,
+    )

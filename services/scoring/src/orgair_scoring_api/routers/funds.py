@@ -1,0 +1,93 @@
+"""`/api/v2/funds`: funds, their membership over time, and the Fund-AI-R summary."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Response, status
+
+from orgair_domain.funds import service
+from orgair_domain.funds.schemas import (
+    FundCreate,
+    FundOut,
+    FundSummaryOut,
+    FundUpdate,
+    MemberOut,
+    MembersAdd,
+    MemberUpdate,
+)
+from orgair_domain.pagination import Page
+from orgair_scoring_api.auth import IdentityDep
+from orgair_scoring_api.dependencies import PageDep, SessionDep
+
+# Reads need a viewer and writes an analyst: the versioned routers' role floor.
+router = APIRouter(prefix="/funds", tags=["funds"])
+
+
+@router.post("", response_model=FundOut, status_code=status.HTTP_201_CREATED)
+def create_fund(body: FundCreate, session: SessionDep, identity: IdentityDep) -> FundOut:
+    return service.create_fund(session, body, actor=identity.key_id)
+
+
+@router.get("", response_model=Page[FundOut])
+def list_funds(session: SessionDep, page: PageDep) -> Page[FundOut]:
+    return service.list_funds(session, page)
+
+
+@router.get("/{fund_id}", response_model=FundOut)
+def get_fund(fund_id: uuid.UUID, session: SessionDep) -> FundOut:
+    return service.get_fund(session, fund_id)
+
+
+@router.patch("/{fund_id}", response_model=FundOut)
+def update_fund(fund_id: uuid.UUID, body: FundUpdate, session: SessionDep) -> FundOut:
+    return service.update_fund(session, fund_id, body)
+
+
+@router.delete("/{fund_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_fund(fund_id: uuid.UUID, session: SessionDep) -> Response:
+    service.delete_fund(session, fund_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/{fund_id}/summary", response_model=FundSummaryOut)
+def fund_summary(fund_id: uuid.UUID, session: SessionDep) -> FundSummaryOut:
+    """Fund-AI-R over the current approved Org-AI-R of the members, and its breakdown."""
+    return service.fund_summary(session, fund_id)
+
+
+@router.get("/{fund_id}/members", response_model=Page[MemberOut])
+def list_members(
+    fund_id: uuid.UUID, session: SessionDep, page: PageDep, include_removed: bool = False
+) -> Page[MemberOut]:
+    """Current members; with `include_removed`, every membership interval ever."""
+    return service.list_members(session, fund_id, include_removed=include_removed, page=page)
+
+
+@router.post(
+    "/{fund_id}/members", response_model=list[MemberOut], status_code=status.HTTP_201_CREATED
+)
+def add_members(
+    fund_id: uuid.UUID, body: MembersAdd, session: SessionDep, identity: IdentityDep
+) -> list[MemberOut]:
+    return service.add_members(session, fund_id, body.members, actor=identity.key_id)
+
+
+@router.put("/{fund_id}/members/{company_id}", response_model=MemberOut)
+def update_member(
+    fund_id: uuid.UUID,
+    company_id: uuid.UUID,
+    body: MemberUpdate,
+    session: SessionDep,
+    identity: IdentityDep,
+) -> MemberOut:
+    """Change a member's EV (the membership history keeps the previous value)."""
+    return service.update_member(session, fund_id, company_id, body, actor=identity.key_id)
+
+
+@router.delete("/{fund_id}/members/{company_id}", status_code=status.HTTP_204_NO_CONTENT)
+def remove_member(
+    fund_id: uuid.UUID, company_id: uuid.UUID, session: SessionDep, identity: IdentityDep
+) -> Response:
+    service.remove_member(session, fund_id, company_id, actor=identity.key_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
