@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, date, datetime
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -125,3 +127,66 @@ def test_v1_read_points_to_its_v2_successor(client: TestClient) -> None:
     assert response.headers["Deprecation"] == "true"
     assert f"/api/v2/assessments/{assessment['id']}" in response.headers["Link"]
     assert "successor-version" in response.headers["Link"]
+
+
+# ------------------------------------------------------ assessment_date (CS1)
+
+
+def post_assessment(client: TestClient, **fields: object) -> httpx.Response:
+    company = create_company(client)
+    payload = {"company_id": company["id"], "assessment_type": "screening"} | fields
+    return client.post(f"{V1}/assessments", json=payload)
+
+
+def test_assessment_date_defaults_to_today_in_utc(client: TestClient) -> None:
+    before = datetime.now(UTC).date()
+    response = post_assessment(client)
+    after = datetime.now(UTC).date()
+    assert response.status_code == 201, response.text
+    stored = date.fromisoformat(response.json()["assessment_date"])
+    assert stored in {before, after}  # the two differ only across midnight UTC
+    read = client.get(f"{V1}/assessments/{response.json()['id']}").json()
+    assert read["assessment_date"] == response.json()["assessment_date"]
+
+
+@pytest.mark.parametrize(
+    ("sent", "stored"),
+    [
+        ("2026-01-31", "2026-01-31"),
+        # 23:30 in New York (UTC-5) is already the next day in UTC.
+        ("2026-03-01T23:30:00-05:00", "2026-03-02"),
+        # 01:30 in Kolkata (UTC+5:30) is still the previous day in UTC.
+        ("2026-03-02T01:30:00+05:30", "2026-03-01"),
+        ("2026-03-01T23:30:00Z", "2026-03-01"),
+        # Without an offset a date-time is UTC.
+        ("2026-03-01T23:30:00", "2026-03-01"),
+    ],
+)
+def test_assessment_date_takes_the_utc_date_of_a_date_time(
+    client: TestClient, sent: str, stored: str
+) -> None:
+    response = post_assessment(client, assessment_date=sent)
+    assert response.status_code == 201, response.text
+    assert response.json()["assessment_date"] == stored
+
+
+@pytest.mark.parametrize(
+    "sent", ["soon", "2026-13-01", "2026-02-30T10:00:00", "2026-03-01T25:00:00Z", None, ""]
+)
+def test_assessment_date_that_is_no_date_is_a_422_problem(client: TestClient, sent: object) -> None:
+    body = assert_problem(post_assessment(client, assessment_date=sent), 422)
+    assert [error["pointer"] for error in body["errors"]] == ["/body/assessment_date"]
+    assert client.get(f"{V1}/assessments").json()["total"] == 0
+
+
+def test_openapi_describes_the_assessment_date(client: TestClient) -> None:
+    from orgair_scoring_api.openapi_document import scoring_openapi
+
+    field = scoring_openapi()["components"]["schemas"]["AssessmentCreate"]["properties"][
+        "assessment_date"
+    ]
+    assert "UTC" in field["description"] and "date-time" in field["description"]
+    assert {"type": "string", "format": "date-time"} in field["anyOf"]
+    assert "assessment_date" not in scoring_openapi()["components"]["schemas"][
+        "AssessmentCreate"
+    ].get("required", [])

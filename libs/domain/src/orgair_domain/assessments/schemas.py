@@ -1,10 +1,20 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
-from typing import Annotated, Literal, Self
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
 
 from orgair_domain.assessments.status import AssessmentStatus, AssessmentType
 
@@ -29,13 +39,50 @@ class ScoringInputs(BaseModel):
 
 Assessor = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 
+_DATETIME = TypeAdapter(datetime)
+_ISO_DATE_LENGTH = len("2026-01-01")
+
+
+def _utc_date(value: Any) -> Any:
+    """A date-time (a datetime, or ISO 8601 text longer than a date) becomes its date in
+    UTC, a naive one being UTC already; anything else is left to the date parser."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str) and len(value.strip()) > _ISO_DATE_LENGTH:
+        try:
+            moment = _DATETIME.validate_python(value.strip())
+        except ValidationError:
+            raise ValueError("must be a date (YYYY-MM-DD) or an ISO 8601 date-time") from None
+    else:
+        return value
+    return (moment.astimezone(UTC) if moment.tzinfo is not None else moment).date()
+
+
+def today_utc() -> date:
+    return datetime.now(UTC).date()
+
+
+# CS1: the assessment date defaults to today (UTC). A date-time is taken as its UTC date.
+AssessmentDate = Annotated[
+    date,
+    BeforeValidator(_utc_date),
+    WithJsonSchema(
+        {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]}
+    ),
+]
+
 
 class AssessmentCreate(ScoringInputs):
     model_config = ConfigDict(extra="forbid")
 
     company_id: uuid.UUID
     assessment_type: AssessmentType
-    assessment_date: date
+    assessment_date: AssessmentDate = Field(
+        default_factory=today_utc,
+        description="The day of the assessment: a date (YYYY-MM-DD), or a date-time, of "
+        "which the date in UTC is taken (a date-time without an offset is read as UTC). "
+        "Default: today in UTC.",
+    )
     status: Literal[AssessmentStatus.DRAFT] = AssessmentStatus.DRAFT
     primary_assessor: Assessor | None = None
     secondary_assessor: Assessor | None = None
