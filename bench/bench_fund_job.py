@@ -122,8 +122,8 @@ def settings_values(
     }
 
 
-def prepare(values: dict[str, str], companies: int) -> tuple[Settings, list[uuid.UUID]]:
-    settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+def prepare(values: dict[str, Any], companies: int) -> tuple[Settings, list[uuid.UUID]]:
+    settings = Settings(_env_file=None, **values)
     upgrade(settings.database_url)
     seed(settings)
     ObjectStore.from_settings(settings).check_bucket(create_if_missing=True)

@@ -41,7 +41,9 @@ import textwrap
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -350,10 +352,10 @@ def measure_through_proxies(
                         "--upstream",
                         upstream_url,
                     ],
-                    ready=lambda kind=kind: http_ok(f"http://127.0.0.1:{ports[kind]}/livez"),
+                    ready=partial(http_ok, f"http://127.0.0.1:{ports[kind]}/livez"),
                 )
             )
-        common = {"connections": connections, "seconds": seconds}
+        common: dict[str, Any] = {"connections": connections, "seconds": seconds}
         nginx_dir = workdir / f"nginx-{label}"
         nginx_dir.mkdir()
         with nginx(ports["nginx"], upstream_port, nginx_dir):
@@ -431,9 +433,8 @@ def main() -> None:
         LOG_FORMAT="json",
         S3_ENDPOINT_URL=f"http://127.0.0.1:{free_port()}",
     )
-    settings = Settings(
-        _env_file=None, **{k: v for k, v in env.items() if k in Settings.model_fields}
-    )  # type: ignore[arg-type]
+    values: dict[str, Any] = {k: v for k, v in env.items() if k in Settings.model_fields}
+    settings = Settings(_env_file=None, **values)
     scoring_url = f"http://127.0.0.1:{scoring_port}"
     static_url = f"http://127.0.0.1:{static_port}"
     group = ProcessGroup(workdir / "logs", base_env=env)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 from alembic import context
 from alembic.ddl.impl import DefaultImpl
@@ -45,7 +46,7 @@ def _url() -> str:
     return load_settings_or_exit("migrate").database_url
 
 
-def _options(url: str) -> dict[str, object]:
+def _options(url: str) -> dict[str, Any]:
     return {
         "target_metadata": metadata,
         "render_as_batch": make_url(url).get_backend_name() == "sqlite",

@@ -7,6 +7,8 @@ same rules for every backend.
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -26,7 +28,7 @@ def checks(*constraints: tuple[str, str]) -> list[sa.CheckConstraint]:
     return [sa.CheckConstraint(condition, name=op.f(name)) for name, condition in constraints]
 
 
-def create_index(name: str, table: str, columns: list[str], **options: object) -> None:
+def create_index(name: str, table: str, columns: list[str], **options: Any) -> None:
     """An index, or none on Snowflake; `options` as for `op.create_index` (unique, where)."""
     if supports_checks_and_indexes():
         op.create_index(name, table, columns, **options)

@@ -72,7 +72,7 @@ def make_settings(
             "PREFLIGHT_TIMEOUT_SECONDS": 2,
         }
         values.update(overrides)
-        return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+        return Settings(_env_file=None, **values)
 
     return build
 

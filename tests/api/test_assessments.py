@@ -135,7 +135,8 @@ def test_v1_read_points_to_its_v2_successor(client: TestClient) -> None:
 def post_assessment(client: TestClient, **fields: object) -> httpx.Response:
     company = create_company(client)
     payload = {"company_id": company["id"], "assessment_type": "screening"} | fields
-    return client.post(f"{V1}/assessments", json=payload)
+    response: httpx.Response = client.post(f"{V1}/assessments", json=payload)
+    return response
 
 
 def test_assessment_date_defaults_to_today_in_utc(client: TestClient) -> None:

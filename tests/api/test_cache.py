@@ -6,6 +6,7 @@ import os
 import signal
 import time
 from collections.abc import Callable, Iterator
+from typing import cast
 
 import pytest
 import redis
@@ -30,7 +31,8 @@ NAMESPACE = "orgair:cache:v1"
 
 
 def keys(redis_client: redis.Redis, pattern: str) -> list[str]:
-    return sorted(k.decode() for k in redis_client.keys(f"{NAMESPACE}:{pattern}"))
+    found = cast(list[bytes], redis_client.keys(f"{NAMESPACE}:{pattern}"))
+    return sorted(k.decode() for k in found)
 
 
 def sql(settings: Settings, statement: str, **params: object) -> None:

@@ -167,7 +167,7 @@ async def test_async_read_fails_open_and_backs_off() -> None:
         tried.append(key)
         return await original_get(key)
 
-    unreachable.get = counting_get  # type: ignore[method-assign]
+    unreachable.get = counting_get  # type: ignore[method-assign,assignment]
     cache = Cache(redis.Redis.from_url(url), async_client=unreachable, retry_after=30.0)
     try:
         assert await cache.aget_raw("k") is None  # unreachable: a miss, not an error

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,17 +19,22 @@ HEALTHCARE = "550e8400-e29b-41d4-a716-446655440002"
 REAL_ESTATE = "550e8400-e29b-41d4-a716-446655440008"
 
 
-def scored_company(client: TestClient, industry: str, dimension_score: float, name: str) -> dict:
+def scored_company(
+    client: TestClient, industry: str, dimension_score: float, name: str
+) -> dict[str, Any]:
     subject = company(client, industry_id=industry, name=name)
     response = score(client, submitted_assessment(client, subject["id"], dimension_score)["id"])
     assert response.status_code == 201, response.text
     return {**subject, "score": response.json()}
 
 
-def create_fund(client: TestClient, members: list[dict], name: str = "Growth Fund I") -> dict:
+def create_fund(
+    client: TestClient, members: list[dict[str, Any]], name: str = "Growth Fund I"
+) -> dict[str, Any]:
     response = client.post(f"{V2}/funds", json={"name": name, "members": members})
     assert response.status_code == 201, response.text
-    return response.json()
+    fund: dict[str, Any] = response.json()
+    return fund
 
 
 def test_fund_crud_and_soft_delete(client: TestClient) -> None:

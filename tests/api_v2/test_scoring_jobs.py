@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from typing import cast
 
 import orjson
 import pytest
@@ -50,7 +51,7 @@ def test_a_job_is_recorded_queued_and_its_first_task_published(
     assert (job["state"], job["total"], job["done"], job["profile"]) == ("queued", 3, 0, "v1.0")
     assert job["created_by"] == "test-admin-key" and job["errors"] == []
     assert broker.llen(QUEUE) == 1
-    message = orjson.loads(broker.lindex(QUEUE, 0))
+    message = orjson.loads(cast(bytes, broker.lindex(QUEUE, 0)))
     assert message["headers"]["task"] == "orgair.fund_jobs.start"
     assert message["headers"]["orgair_correlation_id"] == response.headers["x-correlation-id"]
     assert client.get(f"{V2}/jobs/{job['id']}").json()["state"] == "queued"
@@ -92,7 +93,10 @@ def test_one_active_job_per_fund_and_cancellation(
     assert cancelled.json()["finished_at"] is not None
     assert client.delete(f"{V2}/jobs/{job['id']}").json()["state"] == "cancelled"
     # The stream got its final event, so clients following it stop.
-    entries = redis_client.xrange(stream_key(uuid.UUID(job["id"])))
+    entries = cast(
+        list[tuple[bytes, dict[bytes, bytes]]],
+        redis_client.xrange(stream_key(uuid.UUID(job["id"]))),
+    )
     assert [fields[b"event"] for _, fields in entries] == [b"completed"]
     events = client.get(f"{V2}/jobs/{job['id']}/events")
     assert events.headers["content-type"].startswith("text/event-stream")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -71,9 +72,9 @@ def test_roles_are_ordered() -> None:
 
 
 @pytest.fixture
-def database(migrated: Settings) -> Database:
+def database(migrated: Settings) -> Iterator[Database]:
     db = Database.from_settings(migrated)
-    yield db  # type: ignore[misc]
+    yield db
     db.dispose()
 
 

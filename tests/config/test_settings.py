@@ -26,7 +26,7 @@ GOOD_PRODUCTION: dict[str, Any] = {
 
 def build(**values: Any) -> Settings:
     values.setdefault("SECRET_KEY", "dev-secret")
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 def problems(**values: Any) -> list[str]:
@@ -52,7 +52,7 @@ def test_defaults_match_the_lab_settings() -> None:
 
 def test_secret_key_is_required_and_not_empty() -> None:
     with pytest.raises(ValidationError) as caught:
-        Settings(_env_file=None)  # type: ignore[call-arg]
+        Settings(_env_file=None)
     assert describe_validation_error(caught.value)[0].startswith("SECRET_KEY:")
     assert problems(SECRET_KEY="  ")[0].startswith("SECRET_KEY:")
 
@@ -185,7 +185,7 @@ def test_dotenv_file_is_read(tmp_path: Path) -> None:
     cwd = Path.cwd()
     os.chdir(tmp_path)
     try:
-        settings = Settings()  # type: ignore[call-arg]
+        settings = Settings()
     finally:
         os.chdir(cwd)
     assert settings.RATE_LIMIT_PER_MINUTE == 7

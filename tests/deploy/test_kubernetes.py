@@ -23,7 +23,7 @@ def kustomization() -> dict[str, Any]:
 
 
 def manifests() -> list[dict[str, Any]]:
-    documents = []
+    documents: list[dict[str, Any]] = []
     for name in kustomization()["resources"]:
         documents.extend(d for d in yaml.safe_load_all((K8S / name).read_text()) if d)
     return documents

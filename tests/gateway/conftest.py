@@ -65,7 +65,7 @@ def gateway_settings(
             RATE_LIMIT_PER_MINUTE=1000,
         )
         values.update(overrides)
-        return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+        return Settings(_env_file=None, **values)
 
     return build
 

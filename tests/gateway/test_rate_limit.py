@@ -6,6 +6,7 @@ import os
 import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -58,7 +59,7 @@ def two_gateways(
                     name=f"gateway-{index}",
                     argv=[sys.executable, "-m", "orgair_gateway"],
                     env={"GATEWAY_PORT": str(port)},
-                    ready=lambda url=url: http_ok(f"{url}/livez"),
+                    ready=partial(http_ok, f"{url}/livez"),
                     startup_timeout=60,
                 )
             )

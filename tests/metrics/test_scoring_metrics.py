@@ -25,7 +25,8 @@ def scrape(client: TestClient) -> str:
     response = client.get("/metrics")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
-    return response.text
+    text: str = response.text
+    return text
 
 
 def test_http_metrics_use_route_templates(client: TestClient) -> None:

@@ -148,4 +148,5 @@ def test_check_constraints_are_named_by_the_convention(tmp_path: Path) -> None:
         engine.dispose()
     assert len(names) >= 15
     for name in names:
+        assert name is not None
         assert name.startswith("ck_") and name.count("ck_") == 1, name

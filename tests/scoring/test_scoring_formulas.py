@@ -251,7 +251,8 @@ def test_synergy_and_upper_interval_bounds_clamp_at_100() -> None:
 
 def test_lower_interval_bounds_clamp_at_0() -> None:
     result = score_company(company(dimensions=dict.fromkeys(DIMENSIONS, 0.0)), V2)
-    assert result.ci.vr == (0.0, pytest.approx(Z95 * 15 * (1 - 0.3) ** 0.5))
+    assert result.ci.vr[0] == 0.0
+    assert result.ci.vr[1] == pytest.approx(Z95 * 15 * (1 - 0.3) ** 0.5)
     assert result.ci.synergy[0] == 0.0
 
 

@@ -227,7 +227,7 @@ def test_a_full_profile_replaces_the_base() -> None:
 
 def test_profiles_are_immutable() -> None:
     with pytest.raises(ValidationError):
-        V2.alpha = 0.5  # type: ignore[misc]
+        V2.alpha = 0.5
     with pytest.raises(TypeError):
         V2.weights["culture_change"] = 0.5  # type: ignore[index]
     with pytest.raises(TypeError):

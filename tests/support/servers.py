@@ -18,6 +18,15 @@ from pathlib import Path
 
 from orgair_cli.devstack import ProcessGroup, free_port, redis_spec, s3_spec
 
+__all__ = [
+    "RedisServer",
+    "free_port",
+    "postgres_binaries",
+    "running_postgres",
+    "running_redis",
+    "running_s3",
+]
+
 
 @dataclass
 class RedisServer:

@@ -145,7 +145,7 @@ class JobStack:
 
 
 def _values(log_dir: Path, redis_server: RedisServer, s3_endpoint: str, overrides: dict[str, Any]
-            ) -> dict[str, str]:  # fmt: skip
+            ) -> dict[str, Any]:  # fmt: skip
     values: dict[str, Any] = {
         "SECRET_KEY": TEST_SECRET_KEY,
         "DATABASE_URL": f"sqlite:///{log_dir / 'orgair.db'}",
@@ -171,7 +171,7 @@ def job_stack(
     values = _values(
         log_dir, redis_server, s3_endpoint, getattr(request.module, "WORKER_SETTINGS", {})
     )
-    settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, **values)
     upgrade(settings.database_url)
     seed(settings)
     ObjectStore.from_settings(settings).check_bucket(create_if_missing=True)

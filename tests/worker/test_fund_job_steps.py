@@ -44,7 +44,9 @@ def resources(client: TestClient, migrated: Settings) -> Iterator[WorkerResource
     worker.close()
 
 
-def new_job(client: TestClient, resources: WorkerResources, count: int) -> tuple[uuid.UUID, list]:
+def new_job(
+    client: TestClient, resources: WorkerResources, count: int
+) -> tuple[uuid.UUID, list[uuid.UUID]]:
     companies = seed_scorable_companies(resources.database.engine, count, name_prefix="Step")
     members = [{"company_id": str(c.company_id)} for c in companies]
     fund = client.post(f"{V2}/funds", json={"name": "Steps", "members": members}).json()

@@ -10,7 +10,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import redis
@@ -28,7 +28,7 @@ from tests.support.servers import RedisServer, free_port
 
 
 def build(**values: Any) -> Settings:
-    return Settings(_env_file=None, SECRET_KEY=TEST_SECRET_KEY, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, SECRET_KEY=TEST_SECRET_KEY, **values)
 
 
 @pytest.mark.parametrize(
@@ -73,7 +73,8 @@ def test_backoff_grows_with_jitter_up_to_the_cap() -> None:
 def _soft_limit() -> BaseException:
     from celery.exceptions import SoftTimeLimitExceeded
 
-    return SoftTimeLimitExceeded()
+    error: BaseException = SoftTimeLimitExceeded()
+    return error
 
 
 def test_heartbeat_freshness(tmp_path: Path) -> None:
@@ -161,7 +162,7 @@ def test_progress_never_goes_back_and_nothing_follows_completed(
     assert len(events.completed(_job(10, state="succeeded"))) == 1
     assert events.progress(_job(10)) == []
     assert events.completed(_job(10, state="succeeded")) == []
-    entries = redis_client.xrange(stream_key(JOB_ID))
+    entries = cast(list[tuple[bytes, dict[bytes, bytes]]], redis_client.xrange(stream_key(JOB_ID)))
     kinds = [fields[b"event"].decode() for _, fields in entries]
     assert kinds == ["progress", "progress", "company_failed", "progress", "completed"]
     done = [
