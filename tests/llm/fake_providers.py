@@ -132,7 +132,9 @@ class FakeProvider:
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
         reply = self._next_reply(
-            ReceivedRequest(request.path, dict(request.headers), body if isinstance(body, dict) else {})
+            ReceivedRequest(
+                request.path, dict(request.headers), body if isinstance(body, dict) else {}
+            )
         )
         if reply.kind == "stall":
             await asyncio.sleep(reply.seconds)
@@ -143,15 +145,21 @@ class FakeProvider:
                 transport.abort()
             raise asyncio.CancelledError
         if reply.kind == "raw":
-            return web.Response(status=reply.status, text=reply.body, content_type="application/json")
+            return web.Response(
+                status=reply.status, text=reply.body, content_type="application/json"
+            )
         if reply.kind == "status":
-            return web.json_response(self._error_body(reply.status), status=reply.status, headers=reply.headers)
+            return web.json_response(
+                self._error_body(reply.status), status=reply.status, headers=reply.headers
+            )
         return web.json_response(self._completion(body, reply))
 
     def _error_body(self, status: int) -> dict[str, Any]:
-        kind = {400: "invalid_request_error", 401: "authentication_error", 429: "rate_limit_error"}.get(
-            status, "api_error"
-        )
+        kind = {
+            400: "invalid_request_error",
+            401: "authentication_error",
+            429: "rate_limit_error",
+        }.get(status, "api_error")
         if self.flavor == "anthropic":
             return {"type": "error", "error": {"type": kind, "message": f"fake {status}"}}
         return {"error": {"message": f"fake {status}", "type": kind, "code": None, "param": None}}
@@ -163,7 +171,12 @@ class FakeProvider:
             tools = request.get("tools") or []
             if reply.payload is not None and tools:
                 content: list[dict[str, Any]] = [
-                    {"type": "tool_use", "id": f"toolu_{number}", "name": tools[0]["name"], "input": reply.payload}
+                    {
+                        "type": "tool_use",
+                        "id": f"toolu_{number}",
+                        "name": tools[0]["name"],
+                        "input": reply.payload,
+                    }
                 ]
                 stop = "tool_use"
             else:
@@ -186,7 +199,11 @@ class FakeProvider:
             "created": 1_700_000_000,
             "model": model,
             "choices": [
-                {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": text},
+                    "finish_reason": "stop",
+                }
             ],
             "usage": {
                 "prompt_tokens": reply.input_tokens,

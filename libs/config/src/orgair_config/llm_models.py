@@ -41,7 +41,7 @@ def llm_provider_for(model: str) -> LLMProvider | None:
 
 
 def _price(input_usd: float, output_usd: float) -> ModelPrice:
-    return ModelPrice(input=input_usd, output=output_usd)
+    return ModelPrice.model_validate({"input": input_usd, "output": output_usd})
 
 
 DEFAULT_LLM_PRICES: dict[str, ModelPrice] = {
