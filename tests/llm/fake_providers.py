@@ -49,14 +49,17 @@ def answer(
     payload: dict[str, Any] | None = None,
     input_tokens: int = 100,
     output_tokens: int = 20,
+    delay: float = 0.0,
 ) -> Reply:
-    """A successful completion; `payload` is the structured answer (JSON or tool input)."""
+    """A successful completion (after `delay` seconds); `payload` is the structured answer
+    (the JSON content for OpenAI, the tool input for Anthropic)."""
     return Reply(
         "answer",
         text=text,
         payload=payload,
         input_tokens=input_tokens,
         output_tokens=output_tokens,
+        seconds=delay,
     )
 
 
@@ -133,7 +136,9 @@ class FakeProvider:
         body = await request.json()
         reply = self._next_reply(
             ReceivedRequest(
-                request.path, dict(request.headers), body if isinstance(body, dict) else {}
+                request.path,
+                {name.lower(): value for name, value in request.headers.items()},
+                body if isinstance(body, dict) else {},
             )
         )
         if reply.kind == "stall":
@@ -144,6 +149,8 @@ class FakeProvider:
             if transport is not None:
                 transport.abort()
             raise asyncio.CancelledError
+        if reply.kind == "answer" and reply.seconds:
+            await asyncio.sleep(reply.seconds)
         if reply.kind == "raw":
             return web.Response(
                 status=reply.status, text=reply.body, content_type="application/json"
@@ -221,9 +228,11 @@ class FakeProvider:
             app = web.Application()
             path = "/v1/messages" if self.flavor == "anthropic" else "/v1/chat/completions"
             app.router.add_post(path, self._handle)
-            self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
+            self._runner = web.AppRunner(
+                app, handle_signals=False, access_log=None, shutdown_timeout=0.1
+            )
             loop.run_until_complete(self._runner.setup())
-            site = web.TCPSite(self._runner, "127.0.0.1", self.port, shutdown_timeout=0.1)
+            site = web.TCPSite(self._runner, "127.0.0.1", self.port)
             loop.run_until_complete(site.start())
             ready.set()
             loop.run_forever()
