@@ -3,6 +3,9 @@ the real SDKs at the fakes, a clock the test moves, and a ledger kept in memory.
 
 from __future__ import annotations
 
+import io
+import json
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -13,6 +16,7 @@ import redis
 
 from orgair_config import Settings
 from orgair_llm import DailyBudget, LedgerEntry, LLMClient
+from orgair_observability import configure_logging
 from tests.conftest import TEST_SECRET_KEY
 from tests.llm.fake_providers import FakeProvider, running_fake
 from tests.support.servers import RedisServer
@@ -59,9 +63,15 @@ def budget_redis(redis_server: RedisServer) -> Iterator[redis.Redis]:
 
 @dataclass
 class Clock:
-    """A UTC clock the test sets and moves."""
+    """A UTC clock the test sets and moves; it starts at noon today (real today: the
+    budget's Redis keys expire at real times derived from it)."""
 
-    now: datetime = field(default_factory=lambda: datetime(2026, 3, 14, 12, 0, tzinfo=UTC))
+    now: datetime = field(
+        default_factory=lambda: datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+    )
+
+    def set_time(self, hour: int, minute: int = 0, second: int = 0, microsecond: int = 0) -> None:
+        self.now = self.now.replace(hour=hour, minute=minute, second=second, microsecond=microsecond)
 
     def __call__(self) -> datetime:
         return self.now
@@ -166,3 +176,32 @@ def spent_micros(client: redis.Redis, day: str) -> tuple[int, int]:
 
 def budget_for(client: redis.Redis, usd: float, clock: Clock, threshold: float = 0.8) -> DailyBudget:
     return DailyBudget(client, budget_usd=usd, alert_threshold_pct=threshold, clock=clock)
+
+
+@dataclass
+class CapturedLogs:
+    stream: io.StringIO
+
+    @property
+    def text(self) -> str:
+        return self.stream.getvalue()
+
+    def lines(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.text.splitlines()]
+
+    def events(self, name: str) -> list[dict[str, Any]]:
+        return [line for line in self.lines() if line.get("event") == name]
+
+
+@pytest.fixture
+def captured_logs() -> Iterator[CapturedLogs]:
+    """Every log line (JSON, DEBUG and up, the SDKs' and the HTTP clients' too)."""
+    stream = io.StringIO()
+    root = logging.getLogger()
+    previous_level = root.level
+    configure_logging(service="llm-test", level="DEBUG", stream=stream)
+    yield CapturedLogs(stream)
+    for handler in list(root.handlers):
+        if getattr(handler, "stream", None) is stream:
+            root.removeHandler(handler)
+    root.setLevel(previous_level)
