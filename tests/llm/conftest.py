@@ -67,11 +67,15 @@ class Clock:
     budget's Redis keys expire at real times derived from it)."""
 
     now: datetime = field(
-        default_factory=lambda: datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+        default_factory=lambda: datetime.now(UTC).replace(
+            hour=12, minute=0, second=0, microsecond=0
+        )
     )
 
     def set_time(self, hour: int, minute: int = 0, second: int = 0, microsecond: int = 0) -> None:
-        self.now = self.now.replace(hour=hour, minute=minute, second=second, microsecond=microsecond)
+        self.now = self.now.replace(
+            hour=hour, minute=minute, second=second, microsecond=microsecond
+        )
 
     def __call__(self) -> datetime:
         return self.now
@@ -174,7 +178,9 @@ def spent_micros(client: redis.Redis, day: str) -> tuple[int, int]:
     return int(spent or 0), int(reserved or 0)
 
 
-def budget_for(client: redis.Redis, usd: float, clock: Clock, threshold: float = 0.8) -> DailyBudget:
+def budget_for(
+    client: redis.Redis, usd: float, clock: Clock, threshold: float = 0.8
+) -> DailyBudget:
     return DailyBudget(client, budget_usd=usd, alert_threshold_pct=threshold, clock=clock)
 
 

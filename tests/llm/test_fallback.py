@@ -26,7 +26,11 @@ def test_openai_happy_path_sends_the_request_the_sdk_builds(
     completion = make_client().complete(purpose="test", system="Be brief.", messages=PROMPT)
 
     assert completion.text == "It is ready."
-    assert (completion.provider, completion.model, completion.fallback_used) == ("openai", GPT, False)
+    assert (completion.provider, completion.model, completion.fallback_used) == (
+        "openai",
+        GPT,
+        False,
+    )
     assert (completion.input_tokens, completion.output_tokens) == (120, 30)
     # gpt-4o: $2.50 / $10.00 per 1M tokens
     assert completion.cost_usd == pytest.approx(120 * 2.5e-6 + 30 * 10e-6)
@@ -90,9 +94,7 @@ def test_transient_failures_are_retried_then_sent_to_the_fallback(
 ) -> None:
     openai_fake.default = failure  # type: ignore[assignment]
     anthropic_fake.script(answer("from the fallback"))
-    completion = make_client(LLM_MAX_RETRIES=2).complete(
-        purpose="test", system="", messages=PROMPT
-    )
+    completion = make_client(LLM_MAX_RETRIES=2).complete(purpose="test", system="", messages=PROMPT)
 
     assert completion.text == "from the fallback"
     assert (completion.provider, completion.model, completion.fallback_used) == (
@@ -233,7 +235,9 @@ def test_without_any_key_nothing_is_called_and_the_settings_are_named(
     assert (openai_fake.calls, anthropic_fake.calls) == (0, 0)
 
 
-def test_a_purpose_is_a_short_identifier(make_client: MakeClient, openai_fake: FakeProvider) -> None:
+def test_a_purpose_is_a_short_identifier(
+    make_client: MakeClient, openai_fake: FakeProvider
+) -> None:
     with pytest.raises(ValueError, match="purpose"):
         make_client().complete(purpose="Free text with spaces", system="", messages=PROMPT)
     assert openai_fake.calls == 0

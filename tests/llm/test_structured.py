@@ -114,9 +114,7 @@ def test_a_second_invalid_answer_is_a_clear_error(
 ) -> None:
     openai_fake.script(answer(payload=BAD), answer("{not json"))
     with pytest.raises(StructuredOutputInvalid) as raised:
-        make_client().structured(
-            Justification, purpose="justification", system="", messages=PROMPT
-        )
+        make_client().structured(Justification, purpose="justification", system="", messages=PROMPT)
 
     assert raised.value.schema == "Justification"
     assert raised.value.model == GPT
