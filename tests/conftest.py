@@ -12,6 +12,7 @@ import pytest
 import redis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from starlette import testclient as starlette_testclient
 
 from orgair_auth import Identity, IdentitySigner, Role
 from orgair_config import Settings
@@ -99,7 +100,12 @@ def redis_client(redis_server: RedisServer) -> Iterator[redis.Redis]:
     client.close()
 
 
-class GatewayIdentityAuth(httpx.Auth):
+# TestClient is built on `httpx2` when it is installed (the LLM SDKs' transport), else
+# on `httpx`; the tests' own clients use `httpx`. The signer serves both kinds.
+_AUTH_BASES: tuple[type, ...] = tuple(dict.fromkeys((httpx.Auth, starlette_testclient.httpx.Auth)))
+
+
+class GatewayIdentityAuth(*_AUTH_BASES):  # type: ignore[misc]
     """Signs each request as the gateway would, so tests can call scoring directly."""
 
     def __init__(

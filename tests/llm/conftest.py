@@ -141,7 +141,7 @@ def llm_settings(
             "DAILY_COST_BUDGET_USD": 10.0,
         }
         values.update(overrides)
-        return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+        return Settings(_env_file=None, **values)
 
     return build
 

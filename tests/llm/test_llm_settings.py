@@ -12,7 +12,7 @@ from orgair_config import DEFAULT_LLM_PRICES, Settings, describe_validation_erro
 
 def build(**values: Any) -> Settings:
     values.setdefault("SECRET_KEY", "dev-secret")
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 def problems(**values: Any) -> list[str]:
