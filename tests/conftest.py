@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import httpx2
 import pytest
 import redis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from starlette import testclient as starlette_testclient
 
 from orgair_auth import Identity, IdentitySigner, Role
 from orgair_config import Settings
@@ -100,13 +100,11 @@ def redis_client(redis_server: RedisServer) -> Iterator[redis.Redis]:
     client.close()
 
 
-# TestClient is built on `httpx2` when it is installed (the LLM SDKs' transport), else
-# on `httpx`; the tests' own clients use `httpx`. The signer serves both kinds.
-_AUTH_BASES: tuple[type, ...] = tuple(dict.fromkeys((httpx.Auth, starlette_testclient.httpx.Auth)))
+class GatewayIdentityAuth(httpx.Auth, httpx2.Auth):  # type: ignore[misc]  # same flow, two request types
+    """Signs each request as the gateway would, so tests can call scoring directly.
 
-
-class GatewayIdentityAuth(*_AUTH_BASES):  # type: ignore[misc]
-    """Signs each request as the gateway would, so tests can call scoring directly."""
+    Both packages' Auth: the tests' own clients use `httpx`, Starlette's TestClient uses
+    `httpx2` whenever it is installed (the LLM SDKs bring it)."""
 
     def __init__(
         self, role: Role, *, secret: str = TEST_SECRET_KEY, key_id: str | None = None
@@ -114,7 +112,7 @@ class GatewayIdentityAuth(*_AUTH_BASES):  # type: ignore[misc]
         self.identity = Identity(key_id=key_id or f"test-{role.value}-key", role=role)
         self.signer = IdentitySigner(secret)
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+    def auth_flow(self, request: Any) -> Generator[Any, Any, None]:
         target = request.url.raw_path.decode("ascii")  # path and query, as on the request line
         for name, value in self.signer.sign(self.identity, request.method, target):
             request.headers[name] = value
