@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from orgair_llm import Message, StructuredOutputInvalid
 from tests.llm.conftest import MakeClient, MemoryLedger
@@ -133,3 +133,33 @@ def test_a_fenced_json_answer_is_accepted(
     )
     assert result.value.confidence == 0.7
     assert openai_fake.calls == 1
+
+
+class CitedJustification(Justification):
+    @field_validator("cited_evidence_ids")
+    @classmethod
+    def _cites_only_what_was_supplied(cls, ids: list[str], info: ValidationInfo) -> list[str]:
+        supplied = set((info.context or {}).get("evidence_ids", ()))
+        unknown = [evidence_id for evidence_id in ids if evidence_id not in supplied]
+        if unknown:
+            raise ValueError(f"cites evidence that was not supplied: {', '.join(unknown)}")
+        return ids
+
+
+def test_validators_see_the_callers_context_and_a_bad_citation_is_corrected(
+    make_client: MakeClient, openai_fake: FakeProvider, ledger: MemoryLedger
+) -> None:
+    openai_fake.script(
+        answer(payload=GOOD | {"cited_evidence_ids": ["ev-9"]}), answer(payload=GOOD)
+    )
+    result = make_client().structured(
+        CitedJustification,
+        purpose="justification",
+        system="",
+        messages=PROMPT,
+        validation_context={"evidence_ids": ["ev-1", "ev-2"]},
+    )
+    assert result.value.cited_evidence_ids == ["ev-1"]
+    assert ledger.outcomes() == ["invalid_output", "ok"]
+    feedback = openai_fake.requests[1].body["messages"][-1]["content"]
+    assert "cited_evidence_ids: Value error, cites evidence that was not supplied: ev-9" in feedback

@@ -35,7 +35,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import structlog
 from pydantic import BaseModel, SecretStr, ValidationError
@@ -110,6 +110,15 @@ class _Call:
     correlation_id: str | None
     attempts: list[LedgerEntry] = field(default_factory=list)
     failures: list[AttemptFailure] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Parser(Generic[T]):
+    schema: type[T]
+    context: Mapping[str, Any] | None
+
+    def __call__(self, reply: ProviderReply) -> T:
+        return parse_answer(self.schema, reply, self.context)
 
 
 @dataclass(frozen=True)
@@ -244,20 +253,22 @@ class LLMClient:
         messages: Sequence[Message],
         max_output_tokens: int | None = None,
         correlation_id: str | None = None,
+        validation_context: Mapping[str, Any] | None = None,
     ) -> Structured[T]:
-        """An answer validated as `schema`; one corrected retry, then
-        `StructuredOutputInvalid`."""
+        """An answer validated as `schema` (its validators see `validation_context`);
+        one corrected retry, then `StructuredOutputInvalid`."""
         call = self._start(purpose, correlation_id)
+        parse = _Parser(schema, validation_context)
         output_format = output_format_for(schema)
         limit = self._max_output(max_output_tokens)
         conversation = tuple(messages)
-        answer = self._send(call, system, conversation, output_format, limit, schema)
+        answer = self._send(call, system, conversation, output_format, limit, parse)
         if answer.error is not None:
             conversation = correction_messages(
                 conversation, answer.reply.text, answer.error, output_format.name
             )
             answer = self._send(
-                call, system, conversation, output_format, limit, schema, answer.route_index
+                call, system, conversation, output_format, limit, parse, answer.route_index
             )
         if answer.error is not None or answer.value is None:
             raise StructuredOutputInvalid(
@@ -299,7 +310,7 @@ class LLMClient:
         messages: tuple[Message, ...],
         output_format: OutputFormat | None,
         max_output_tokens: int,
-        schema: type[T] | None,
+        parse: _Parser[T] | None,
         first_route: int = 0,
     ) -> _Answer[T]:
         for index in range(first_route, len(self.routes)):
@@ -308,7 +319,7 @@ class LLMClient:
                 route.model, system, messages, max_output_tokens, output_format
             )
             for retry in range(self._retry.max_retries + 1):
-                outcome = self._attempt(call, index, request, schema)
+                outcome = self._attempt(call, index, request, parse)
                 if isinstance(outcome, _Answer):
                     return outcome
                 if not outcome.transient:
@@ -330,7 +341,7 @@ class LLMClient:
         raise LLMUnavailable(call.failures)
 
     def _attempt(
-        self, call: _Call, index: int, request: ProviderRequest, schema: type[T] | None
+        self, call: _Call, index: int, request: ProviderRequest, parse: _Parser[T] | None
     ) -> _Answer[T] | ProviderFailure:
         route = self.routes[index]
         price = self._prices[route.model]
@@ -372,9 +383,9 @@ class LLMClient:
         self.budget.settle(reservation, cost)
         value: T | None = None
         error: ValidationError | None = None
-        if schema is not None:
+        if parse is not None:
             try:
-                value = parse_answer(schema, reply)
+                value = parse(reply)
             except ValidationError as exc:
                 error = exc
         entry = record(

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
-from typing import TypeVar
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -36,13 +36,19 @@ def output_format_for(schema: type[BaseModel]) -> OutputFormat:
     )
 
 
-def parse_answer(schema: type[T], reply: ProviderReply) -> T:
-    """The reply as `schema`; raises pydantic's `ValidationError` when it does not match."""
+def parse_answer(
+    schema: type[T], reply: ProviderReply, context: Mapping[str, Any] | None = None
+) -> T:
+    """The reply as `schema`; raises pydantic's `ValidationError` when it does not match.
+
+    `context` reaches the schema's validators (`info.context`): how a caller checks an
+    answer against what it supplied, e.g. that every cited id was one of the given ones.
+    """
     if reply.structured is not None:
-        return schema.model_validate(reply.structured)
+        return schema.model_validate(reply.structured, context=context)
     text = reply.text
     fenced = _FENCE.match(text)
-    return schema.model_validate_json(fenced.group(1) if fenced else text)
+    return schema.model_validate_json(fenced.group(1) if fenced else text, context=context)
 
 
 def describe_errors(error: ValidationError) -> str:
