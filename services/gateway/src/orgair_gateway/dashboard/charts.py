@@ -15,6 +15,8 @@ from datetime import datetime
 
 from markupsafe import Markup, escape
 
+from orgair_gateway.dashboard.labels import label
+
 __all__ = [
     "QUARTILES",
     "HistoryPoint",
@@ -54,7 +56,7 @@ def _svg(
 
 
 def _label(text: str) -> str:
-    return str(escape(text.replace("_", " ")))
+    return str(escape(label(text)))
 
 
 def _legend(items: Sequence[tuple[str, str]], x: float, y: float) -> list[str]:
@@ -193,7 +195,7 @@ def dimension_chart(
         y = top + index * row_h
         body.append(
             f'<text x="{_f(label_w - 8)}" y="{_f(y + 13)}" class="axis" text-anchor="end">'
-            f"{_label(name.capitalize())}</text>"
+            f"{_label(name)}</text>"
         )
         bars = [("series-a", first, value_a, y + 2)]
         if has_second:
@@ -292,11 +294,21 @@ def history_chart(points: Sequence[HistoryPoint], chart_id: str = "history") -> 
                 f"<title>{p.at:%Y-%m-%d %H:%M}: {p.org_air:.1f} "
                 f"[{p.low:.1f}, {p.high:.1f}], {status}</title></circle>"
             )
-        ticks = {0, len(ordered) - 1, (len(ordered) - 1) // 2}
-        for index in sorted(ticks):
+        # Dates, or times of day when every score is from the same two days.
+        stamp = "%Y-%m-%d" if span > 2 * 86_400 else "%Y-%m-%d %H:%M"
+        ticks = sorted({0, len(ordered) - 1, (len(ordered) - 1) // 2})
+        for index in ticks:
+            anchor = "middle"
+            if len(ordered) > 1 and index == 0:
+                anchor = "start"
+            elif len(ordered) > 1 and index == len(ordered) - 1:
+                anchor = "end"
+            crowded = min(xs[index] - xs[0], xs[-1] - xs[index]) < 120
+            if 0 < index < len(ordered) - 1 and crowded:
+                continue  # a middle tick only where it cannot run into the ends
             body.append(
-                f'<text x="{_f(xs[index])}" y="{_f(height - bottom + 18)}" text-anchor="middle" '
-                f'class="axis">{ordered[index].at:%Y-%m-%d}</text>'
+                f'<text x="{_f(xs[index])}" y="{_f(height - bottom + 18)}" '
+                f'text-anchor="{anchor}" class="axis">{ordered[index].at.strftime(stamp)}</text>'
             )
     description = (
         "; ".join(
@@ -318,7 +330,7 @@ def scenario_chart(scenarios: Sequence[tuple[str, float]], chart_id: str) -> Mar
         width = bar_w * abs(value) / largest
         body.append(
             f'<text x="{_f(label_w - 8)}" y="{_f(y + 13)}" class="axis" text-anchor="end">'
-            f"{_label(name.capitalize())}</text>"
+            f"{_label(name)}</text>"
             f'<rect x="{_f(label_w)}" y="{_f(y)}" width="{_f(max(width, 1))}" height="16" '
             f'class="scenario-{escape(name)}"><title>{_label(name)}: {value:.2f} pp</title></rect>'
             f'<text x="{_f(label_w + width + 6)}" y="{_f(y + 13)}" class="axis">'

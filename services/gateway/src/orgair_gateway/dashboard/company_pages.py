@@ -27,8 +27,8 @@ from orgair_gateway.dashboard.charts import (
     scenario_chart,
 )
 from orgair_gateway.dashboard.context import PREFIX, PageContext, parse_uuid, signed_in
+from orgair_gateway.dashboard.labels import label
 from orgair_gateway.dashboard.records import find_scenarios, items_of
-from orgair_gateway.dashboard.render import label
 from orgair_gateway.dashboard.tables import Choice, Column, Filter, TableSpec, page_locally
 
 __all__ = ["router"]

@@ -148,13 +148,15 @@ class PageContext:
 async def read_form(request: Request) -> dict[str, str]:
     """An urlencoded form's fields (first value of each); 415 for any other body."""
     content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    body = await request.body()
+    if not body and not content_type:
+        return {}  # an empty post: no token either, which the caller refuses
     if content_type != FORM_TYPE:
         raise Interrupt(
             error_response(
                 request, 415, "Unsupported Media Type", f"Forms are sent as {FORM_TYPE}."
             )
         )
-    body = await request.body()
     try:
         pairs = parse_qsl(
             body.decode("utf-8"), keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS

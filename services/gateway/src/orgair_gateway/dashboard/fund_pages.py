@@ -28,8 +28,8 @@ from orgair_gateway.dashboard.charts import (
     share_chart,
 )
 from orgair_gateway.dashboard.context import PREFIX, PageContext, parse_uuid, signed_in
+from orgair_gateway.dashboard.labels import label
 from orgair_gateway.dashboard.records import find_scenarios
-from orgair_gateway.dashboard.render import label
 from orgair_gateway.dashboard.tables import (
     Choice,
     Column,

@@ -16,6 +16,7 @@ from typing import Any
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from orgair_gateway.dashboard.labels import label
 from orgair_gateway.dashboard.records import table_columns
 from orgair_gateway.dashboard.static import static_url
 from orgair_observability import get_correlation_id
@@ -24,7 +25,6 @@ __all__ = [
     "CONTENT_SECURITY_POLICY",
     "PAGE_HEADERS",
     "html_page",
-    "label",
     "render",
 ]
 
@@ -89,12 +89,6 @@ def when(value: Any) -> str:
         return value
     suffix = " UTC" if moment.utcoffset() is not None and not moment.utcoffset() else ""
     return moment.strftime("%Y-%m-%d %H:%M") + suffix
-
-
-def label(key: Any) -> str:
-    """`data_infrastructure` as `Data infrastructure`."""
-    text = str(key).replace("_", " ").strip()
-    return text[:1].upper() + text[1:]
 
 
 def _environment() -> Environment:

@@ -25,8 +25,9 @@ from orgair_gateway.dashboard.context import (
     safe_next,
     signed_in,
 )
+from orgair_gateway.dashboard.labels import label
 from orgair_gateway.dashboard.lookups import company_names
-from orgair_gateway.dashboard.render import label, score
+from orgair_gateway.dashboard.render import score
 from orgair_gateway.dashboard.tables import Choice, Column, Filter, TableSpec, page_through_api
 
 __all__ = ["router"]

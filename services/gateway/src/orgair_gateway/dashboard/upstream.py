@@ -86,13 +86,19 @@ class Problem:
 
     @property
     def message(self) -> str:
-        """One readable line: the detail, each field error, or the title."""
-        parts = [self.detail] if self.detail else []
+        """One readable line: each field error (named by its field), else the detail,
+        else the title."""
+        parts = []
         for error in self.errors:
-            pointer, text = error.get("pointer"), error.get("detail") or error.get("message")
-            if text:
-                parts.append(f"{pointer}: {text}" if pointer else str(text))
-        return "; ".join(parts) or self.title
+            text = error.get("detail") or error.get("message")
+            if not text:
+                continue
+            text = str(text).removeprefix("Value error, ")
+            field_name = str(error.get("pointer") or "").rsplit("/", 1)[-1]
+            parts.append(f"{field_name}: {text}" if field_name and field_name != "body" else text)
+        if parts:
+            return "; ".join(parts)
+        return self.detail or self.title
 
 
 class ApiRefused(Exception):
