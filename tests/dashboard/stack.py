@@ -129,9 +129,7 @@ class DashboardStack:
 
     def bulk_companies(self, count: int, *, prefix: str, seed: int) -> list[str]:
         """`count` companies with submitted assessments, ready for a fund job."""
-        seeded = seed_scorable_companies(
-            self.database.engine, count, seed=seed, name_prefix=prefix
-        )
+        seeded = seed_scorable_companies(self.database.engine, count, seed=seed, name_prefix=prefix)
         return [str(company.company_id) for company in seeded]
 
     def wait_for_job(self, job_id: str, timeout: float = 90.0) -> dict[str, Any]:

@@ -53,7 +53,9 @@ def test_sign_in_open_a_fund_and_work_its_tables(
     assert page.locator("svg.chart[role=img]").count() >= 2
     members = page.locator("#m-table tbody tr")
     expect(members).to_have_count(25)
-    expect(page.locator("#m-table .pager .count")).to_have_text(f"Rows 1–25 of {BIG_FUND_SIZE}")
+    expect(page.locator("#m-table .pager .count")).to_have_text(
+        f"Rows 1\u201325 of {BIG_FUND_SIZE}"
+    )
     shoot(page, artifacts, "02-fund")
 
     # Sorting by Org-AI-R (largest first) puts the API's best member on top.
@@ -138,7 +140,9 @@ def test_company_page_shows_the_apis_scores(
     # Seven dimensions, the approved and the pending bar of each.
     expect(page.locator("svg[aria-labelledby^=dimensions] rect.bar.series-a")).to_have_count(7)
     expect(page.locator("svg[aria-labelledby^=dimensions] rect.bar.series-b")).to_have_count(7)
-    expect(page.locator("svg[aria-labelledby^=history] circle")).to_have_count(len(scores["history"]))
+    expect(page.locator("svg[aria-labelledby^=history] circle")).to_have_count(
+        len(scores["history"])
+    )
     expect(page.locator("svg[aria-labelledby^=history] polygon.band")).to_have_count(1)
     expect(page.locator("#h-table tbody tr")).to_have_count(len(scores["history"]))
     # This scoring has no value-creation, evidence or justification endpoints yet:
@@ -227,7 +231,9 @@ def test_viewer_sees_no_write_controls_and_forged_posts_are_refused(
         analyst, start, {"csrf_token": analyst_token}, Origin="http://attacker.example"
     )
     assert cross_site.status == 403
-    assert stack.call("GET", f"{V2}/funds/{portfolio.small_fund_id}/scoring-jobs", 200) == jobs_before
+    assert (
+        stack.call("GET", f"{V2}/funds/{portfolio.small_fund_id}/scoring-jobs", 200) == jobs_before
+    )
 
     reviewer = browser()
     sign_in(reviewer, stack, Role.REVIEWER)

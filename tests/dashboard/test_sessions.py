@@ -51,7 +51,9 @@ def test_the_session_cookie_and_the_page_headers(
 ) -> None:
     client = httpx.Client(base_url=dashboard_stack.gateway)
     answer = sign_in(client, dashboard_stack.keys[Role.VIEWER].key)
-    cookie = next(v for v in answer.headers.get_list("set-cookie") if v.startswith("orgair_session="))
+    cookie = next(
+        v for v in answer.headers.get_list("set-cookie") if v.startswith("orgair_session=")
+    )
     attributes = {part.strip().split("=")[0].lower() for part in cookie.split(";")[1:]}
     assert {"httponly", "path", "samesite", "max-age"} <= attributes
     assert "secure" not in attributes  # plain HTTP here; see the HTTPS test below
@@ -61,7 +63,9 @@ def test_the_session_cookie_and_the_page_headers(
     page = client.get(f"/dashboard/funds/{portfolio.small_fund_id}")
     assert page.status_code == 200
     assert page.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
-    assert "script-src 'self'" in CONTENT_SECURITY_POLICY and "unsafe" not in CONTENT_SECURITY_POLICY
+    assert (
+        "script-src 'self'" in CONTENT_SECURITY_POLICY and "unsafe" not in CONTENT_SECURITY_POLICY
+    )
     assert page.headers["cache-control"] == "no-store"
     assert page.headers["x-frame-options"] == "DENY"
     assert page.headers["x-content-type-options"] == "nosniff"
@@ -74,7 +78,9 @@ def test_over_https_the_cookie_is_secure(dashboard_stack: DashboardStack) -> Non
     from orgair_gateway.app import create_app
 
     with TestClient(
-        create_app(dashboard_stack.settings), base_url="https://dashboard.test", follow_redirects=False
+        create_app(dashboard_stack.settings),
+        base_url="https://dashboard.test",
+        follow_redirects=False,
     ) as tls:
         answer = sign_in(tls, dashboard_stack.keys[Role.VIEWER].key)  # type: ignore[arg-type]
         cookie = next(
@@ -95,9 +101,13 @@ def _dashboard_routes() -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize(("method", "path"), _dashboard_routes())
-def test_every_page_needs_a_session(dashboard_stack: DashboardStack, method: str, path: str) -> None:
+def test_every_page_needs_a_session(
+    dashboard_stack: DashboardStack, method: str, path: str
+) -> None:
     with httpx.Client(base_url=dashboard_stack.gateway) as anonymous:
-        answer = anonymous.request(method, path, data={"csrf_token": "x"} if method == "POST" else None)
+        answer = anonymous.request(
+            method, path, data={"csrf_token": "x"} if method == "POST" else None
+        )
     if path.endswith(("/events", ".json")):
         assert answer.status_code == 401
         assert answer.headers["content-type"] == "application/problem+json"
@@ -155,52 +165,53 @@ def test_sign_out_needs_the_csrf_token(dashboard_stack: DashboardStack) -> None:
 
 def test_sign_in_refuses_forged_forms_and_bad_keys(dashboard_stack: DashboardStack) -> None:
     key = dashboard_stack.keys[Role.VIEWER].key
-    with _gateway_with(dashboard_stack, RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE=3) as gateway:
-        with httpx.Client(base_url=gateway.url) as client:
-            # A form posted from elsewhere has no sign-in cookie to match its token.
-            forged = client.post("/dashboard/sign-in", data={"form_token": "0" * 64, "api_key": key})
-            assert forged.status_code == 403
-            assert "orgair_session" not in client.cookies
+    with (
+        _gateway_with(dashboard_stack, RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE=3) as gateway,
+        httpx.Client(base_url=gateway.url) as client,
+    ):
+        # A form posted from elsewhere has no sign-in cookie to match its token.
+        forged = client.post("/dashboard/sign-in", data={"form_token": "0" * 64, "api_key": key})
+        assert forged.status_code == 403
+        assert "orgair_session" not in client.cookies
 
-            def attempt(api_key: str) -> httpx.Response:
-                form = client.get("/dashboard/sign-in")
-                token = FORM_TOKEN.search(form.text).group(1)  # type: ignore[union-attr]
-                return client.post("/dashboard/sign-in", data={"form_token": token, "api_key": api_key})
+        def attempt(api_key: str) -> httpx.Response:
+            form = client.get("/dashboard/sign-in")
+            token = FORM_TOKEN.search(form.text).group(1)  # type: ignore[union-attr]
+            return client.post("/dashboard/sign-in", data={"form_token": token, "api_key": api_key})
 
-            wrong = attempt("oair_" + "A" * 36)
-            assert wrong.status_code == 401
-            assert "not valid" in wrong.text
-            assert attempt("").status_code == 400  # no key at all: nothing to count
-            assert attempt("oair_" + "B" * 36).status_code == 401
-            assert attempt("oair_" + "C" * 36).status_code == 401  # the third of three
-            # Spent: even the right key gets no lookup from this address now.
-            spent = attempt(key)
-            assert spent.status_code == 429
-            assert spent.headers["retry-after"]
-            assert "orgair_session" not in client.cookies
+        wrong = attempt("oair_" + "A" * 36)
+        assert wrong.status_code == 401
+        assert "not valid" in wrong.text
+        assert attempt("").status_code == 400  # no key at all: nothing to count
+        assert attempt("oair_" + "B" * 36).status_code == 401
+        assert attempt("oair_" + "C" * 36).status_code == 401  # the third of three
+        # Spent: even the right key gets no lookup from this address now.
+        spent = attempt(key)
+        assert spent.status_code == 429
+        assert spent.headers["retry-after"]
+        assert "orgair_session" not in client.cookies
 
 
 def test_pages_count_against_the_keys_rate_limit(dashboard_stack: DashboardStack) -> None:
     issued = dashboard_stack.issue_key(Role.VIEWER, "Limited viewer")
-    with _gateway_with(dashboard_stack, RATE_LIMIT_PER_MINUTE=3) as gateway:
-        with signed_in(gateway.url, issued.key) as pages, httpx.Client(
-            base_url=gateway.url, headers={"X-API-Key": issued.key}
-        ) as api:
-            first = pages.get("/dashboard/funds")
-            assert first.status_code == 200
-            assert first.headers["ratelimit"] == '"per-key";r=2;t=60' or "r=2" in first.headers["ratelimit"]
-            assert api.get(f"{V2}/funds").status_code == 200  # the same budget
-            assert pages.get("/dashboard/reviews").status_code == 200
-            refused = pages.get("/dashboard/funds")
-            assert refused.status_code == 429
-            assert refused.headers["retry-after"]
-            assert "per 60 s" in refused.text
-            assert api.get(f"{V2}/funds").status_code == 429
+    with (
+        _gateway_with(dashboard_stack, RATE_LIMIT_PER_MINUTE=3) as gateway,
+        signed_in(gateway.url, issued.key) as pages,
+        httpx.Client(base_url=gateway.url, headers={"X-API-Key": issued.key}) as api,
+    ):
+        first = pages.get("/dashboard/funds")
+        assert first.status_code == 200
+        assert first.headers["ratelimit"].startswith('"per-key";r=2;')
+        assert api.get(f"{V2}/funds").status_code == 200  # the same budget
+        assert pages.get("/dashboard/reviews").status_code == 200
+        refused = pages.get("/dashboard/funds")
+        assert refused.status_code == 429
+        assert refused.headers["retry-after"]
+        assert "per 60 s" in refused.text
+        assert api.get(f"{V2}/funds").status_code == 429
 
 
-def test_a_page_is_the_apis_answer(
-    dashboard_stack: DashboardStack, portfolio: Portfolio
-) -> None:
+def test_a_page_is_the_apis_answer(dashboard_stack: DashboardStack, portfolio: Portfolio) -> None:
     with signed_in(dashboard_stack.gateway, dashboard_stack.keys[Role.VIEWER].key) as viewer:
         page = viewer.get(f"/dashboard/funds/{portfolio.small_fund_id}")
         summary = dashboard_stack.call("GET", f"{V2}/funds/{portfolio.small_fund_id}/summary", 200,
@@ -257,9 +268,9 @@ def test_pages_have_nothing_inline_and_nothing_from_elsewhere(
 def test_the_event_stream_is_the_apis(
     dashboard_stack: DashboardStack, portfolio: Portfolio, analyst: httpx.Client
 ) -> None:
-    job = dashboard_stack.call(
-        "GET", f"{V2}/funds/{portfolio.big_fund_id}/scoring-jobs", 200
-    )["items"][-1]
+    job = dashboard_stack.call("GET", f"{V2}/funds/{portfolio.big_fund_id}/scoring-jobs", 200)[
+        "items"
+    ][-1]
     through_page = read_stream(analyst, f"/dashboard/jobs/{job['id']}/events")
     through_api = read_stream(dashboard_stack.api(), f"{V2}/jobs/{job['id']}/events")
     assert through_page.ended and through_page.events == through_api.events
