@@ -96,8 +96,10 @@ def artifacts() -> Path:
     return ARTIFACTS
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright_driver() -> Iterator[Any]:
+    # Module scope: Playwright's sync API keeps an event loop current on this thread while
+    # it runs, so it must be gone before tests that run their own loop.
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run installs it)")
     from playwright.sync_api import sync_playwright
