@@ -75,6 +75,12 @@ LAGGARDS_TABLE = TableSpec(
     "g", "Laggards (Org-AI-R < 50)", RANKED_COLUMNS, default_sort="org_air",
     filters=(Filter("q", "Company contains"),), page_sizes=(10, 25, 100),
 )  # fmt: skip
+SECTORS_TABLE = TableSpec(
+    "s", "Sector shares of enterprise value",
+    (Column("sector", "Sector"), Column("companies", "Companies", numeric=True),
+     Column("ev_share", "EV share", numeric=True)),
+    default_sort="ev_share", default_descending=True, page_sizes=(25, 100),
+)  # fmt: skip
 JOB_STATES = ("queued", "running", "succeeded", "failed", "cancelled")
 JOBS_TABLE = TableSpec(
     "j", "Scoring jobs",
@@ -193,6 +199,10 @@ async def fund(fund_id: str, ctx: ContextDep) -> Response:
         LAGGARDS_TABLE.read(query), summary["laggards"], query,
         sort_value=field_value, matches=name_contains("company_name"),
     )  # fmt: skip
+    sectors_table = page_locally(
+        SECTORS_TABLE.read(query), summary["sectors"], query,
+        sort_value=field_value, matches=lambda row, filters: True,
+    )  # fmt: skip
     value_creation = summary.get("value_creation")
     scenarios = find_scenarios(value_creation) if value_creation else None
     return ctx.page(
@@ -200,6 +210,7 @@ async def fund(fund_id: str, ctx: ContextDep) -> Response:
         section="funds",
         summary=summary,
         members=members,
+        sectors=sectors_table,
         leaders=leaders,
         laggards=laggards,
         jobs=jobs,
