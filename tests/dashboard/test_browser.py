@@ -267,6 +267,7 @@ def test_keyboard_alone_signs_in_opens_a_fund_and_decides_a_review(
     stack = dashboard_stack
     page = browser().new_page()
     page.goto("/dashboard/sign-in")
+    shoot(page, artifacts, "00-sign-in")
     assert _focused(page)["id"] == "api-key"  # the form's field has the focus
     page.keyboard.type(stack.keys[Role.REVIEWER].key)
     page.keyboard.press("Enter")

@@ -157,6 +157,16 @@ def test_sign_out_ends_the_session_for_any_copy_of_the_cookie(
         assert copy.get("/dashboard/funds").status_code == 303
 
 
+def test_signing_in_again_ends_the_previous_session(dashboard_stack: DashboardStack) -> None:
+    with signed_in(dashboard_stack.gateway, dashboard_stack.keys[Role.VIEWER].key) as client:
+        first = client.cookies.get("orgair_session")
+        sign_in(client, dashboard_stack.keys[Role.ANALYST].key)
+        assert client.cookies.get("orgair_session") != first
+        assert "Dana Analyst" in client.get("/dashboard/funds").text
+    with httpx.Client(base_url=dashboard_stack.gateway, cookies={"orgair_session": first}) as old:
+        assert old.get("/dashboard/funds").status_code == 303
+
+
 def test_sign_out_needs_the_csrf_token(dashboard_stack: DashboardStack) -> None:
     with signed_in(dashboard_stack.gateway, dashboard_stack.keys[Role.VIEWER].key) as client:
         assert client.post("/dashboard/sign-out", data={}).status_code == 403

@@ -142,6 +142,10 @@ async def sign_in(request: Request) -> Response:
             error="That API key is not valid (unknown, revoked or expired).",
         )  # fmt: skip
     try:
+        previous = request.cookies.get(SESSION_COOKIE)
+        if previous:
+            # Signing in again replaces the browser's session; the old one ends here.
+            await resources.sessions.end(previous)
         token, _ = await resources.sessions.create(record)
     except SessionsUnavailable:
         return error_response(
