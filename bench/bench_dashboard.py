@@ -178,10 +178,11 @@ def main() -> int:
                                             ready_url=f"{gateway}/readyz"))  # fmt: skip
             with httpx.Client(base_url=gateway, headers={"X-API-Key": key}, timeout=120) as api:
                 fund_id = scored_fund(api, company_ids)
-                summary = api.get(f"/api/v2/funds/{fund_id}/summary").json()
+                answer = api.get(f"/api/v2/funds/{fund_id}/summary")
+                summary = answer.json()
                 print(f"fund scored: {summary['scored_count']:,} of {summary['member_count']:,} "
                       f"members with a current approved score; summary "
-                      f"{len(api.get(f'/api/v2/funds/{fund_id}/summary').content) / 1e6:.1f} MB")  # fmt: skip
+                      f"{len(answer.content) / 1e6:.1f} MB")  # fmt: skip
                 pages = signed_in(gateway, key)
                 kinds: dict[str, Callable[[], httpx.Response]] = {
                     "api": lambda: api.get(f"/api/v2/funds/{fund_id}/summary"),
