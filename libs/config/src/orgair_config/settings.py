@@ -243,6 +243,14 @@ class Settings(ScoringSettings):
     API_KEY_CACHE_SECONDS: float = Field(default=10.0, ge=0, le=300)
     IDENTITY_MAX_SKEW_SECONDS: int = Field(default=30, ge=1, le=300)
 
+    # Dashboard (server-rendered pages on the gateway): sign-in sessions kept in Redis
+    DASHBOARD_SESSION_SECONDS: int = Field(
+        default=28_800, ge=300, le=604_800, description="A session's whole life (absolute)"
+    )
+    DASHBOARD_IDLE_SECONDS: int = Field(
+        default=1_800, ge=60, le=86_400, description="A session ends after this long unused"
+    )
+
     @model_validator(mode="after")
     def _task_limits_ordered(self) -> Settings:
         # A task still running when its visibility timeout ends is handed to a second

@@ -14,6 +14,10 @@ Pure ASGI, in front of both the proxy and the gateway's own endpoints:
    redaction, which treats any `key` field as a secret).
 
 Every answer to a counted request carries `RateLimit-Policy` and `RateLimit`.
+
+Paths under `own_auth_prefixes` (the dashboard) pass untouched: a browser carries a
+session cookie, not a key, and the dashboard authenticates the key behind the session
+itself, with the same key store, role floor and per-key rate limit.
 """
 
 from __future__ import annotations
@@ -49,13 +53,21 @@ class AccessControlMiddleware:
         *,
         runtime: GatewayRuntime,
         open_paths: Iterable[str],
+        own_auth_prefixes: Iterable[str] = (),
     ) -> None:
         self.app = app
         self.runtime = runtime
         self.open_paths = frozenset(open_paths)
+        prefixes = tuple(prefix.rstrip("/") for prefix in own_auth_prefixes)
+        self._own_auth_paths = frozenset(prefixes)
+        self._own_auth_under = tuple(prefix + "/" for prefix in prefixes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in self.open_paths:
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        if path in self._own_auth_paths or path.startswith(self._own_auth_under):
             await self.app(scope, receive, send)
             return
         resources = self.runtime.resources

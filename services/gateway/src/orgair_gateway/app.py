@@ -12,7 +12,8 @@ Two request paths share one set of pure-ASGI layers, outermost first:
     request body limit
 
 then either the proxy (/api/v1/*, /api/v2/* -> scoring, streamed) or FastAPI's
-routing (probes, /admin/keys, /metrics, /openapi.json, /docs in DEBUG).
+routing (probes, /admin/keys, /metrics, /openapi.json, /docs in DEBUG, and the
+analyst pages under /dashboard, which authenticate their session cookie themselves).
 
 Proxied requests never enter FastAPI: `GatewayApp` hands them to a pipeline of
 the same layers built around the proxy, so they skip FastAPI's span, exception
@@ -37,6 +38,8 @@ from orgair_config import Settings, get_settings
 from orgair_gateway import admin, health
 from orgair_gateway.access import AccessControlMiddleware
 from orgair_gateway.body_limit import RequestBodyLimitMiddleware
+from orgair_gateway.dashboard.mount import PREFIX as DASHBOARD_PREFIX
+from orgair_gateway.dashboard.mount import mount_dashboard
 from orgair_gateway.openapi import public_openapi
 from orgair_gateway.proxy import ProxiedPaths
 from orgair_gateway.runtime import GatewayRuntime
@@ -128,10 +131,18 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
         async def swagger_ui() -> HTMLResponse:
             return get_swagger_ui_html(openapi_url=OPENAPI_PATH, title=document["info"]["title"])
 
+    # The analyst pages: sign-in sessions instead of keys, checked by the dashboard itself.
+    mount_dashboard(app)
+
     proxied_prefixes = (settings.API_V1_PREFIX, settings.API_V2_PREFIX)
     # Starlette wraps later-added middleware around earlier ones: innermost first.
     app.add_middleware(RequestBodyLimitMiddleware, max_body_bytes=settings.GATEWAY_MAX_BODY_BYTES)
-    app.add_middleware(AccessControlMiddleware, runtime=runtime, open_paths=open_paths)
+    app.add_middleware(
+        AccessControlMiddleware,
+        runtime=runtime,
+        open_paths=open_paths,
+        own_auth_prefixes=(DASHBOARD_PREFIX,),
+    )
     if settings.CORS_ALLOW_ORIGINS:
         app.add_middleware(CORSMiddleware, **cors_options(settings))
     app.add_middleware(SecurityHeadersMiddleware)

@@ -6,6 +6,10 @@ therefore reused for `API_KEY_CACHE_SECONDS`: a revocation or a new expiry takes
 effect within that time on every replica (at once on the replica that revoked
 it). Failed lookups are never cached; they are rate-limited per client address.
 The cache is keyed by the key's HMAC digest, so no key is kept in memory.
+
+A dashboard session knows its key by id only (the key itself is never kept after
+sign-in): `authenticate_id` re-checks it the same way, from its own cache of the
+same lifetime, so a revoked or expired key ends its sessions as it ends API calls.
 """
 
 from __future__ import annotations
@@ -57,6 +61,7 @@ class KeyAuthenticator:
         self._clock = clock
         self._now = now
         self._cache: OrderedDict[str, tuple[float, ApiKeyRecord]] = OrderedDict()
+        self._by_id: OrderedDict[uuid.UUID, tuple[float, ApiKeyRecord]] = OrderedDict()
 
     async def authenticate(
         self, key: str, *, lookup_allowed: Callable[[], Awaitable[bool]] | None = None
@@ -77,10 +82,23 @@ class KeyAuthenticator:
             self._remember(digest, record)
         return ensure_active(record, self._now())
 
+    async def authenticate_id(self, key_id: uuid.UUID) -> ApiKeyRecord:
+        """The active record of the key with this id (a signed-in session's key); raises
+        `KeyRejected` (unknown, revoked, expired). Cached like `authenticate`."""
+        record = self._cached_id(key_id)
+        if record is None:
+            found = await to_thread.run_sync(self._get, key_id)
+            if found is None:
+                raise KeyRejected(RejectionReason.UNKNOWN)
+            record = found
+            self._remember_id(record)
+        return ensure_active(record, self._now())
+
     def forget(self, key_id: uuid.UUID) -> None:
         """Drop a key from this process's cache (after revoking it here)."""
         for digest in [d for d, (_, record) in self._cache.items() if record.id == key_id]:
             del self._cache[digest]
+        self._by_id.pop(key_id, None)
 
     def check(self) -> None:
         """Readiness: the key table answers (raises the driver's error otherwise)."""
@@ -90,6 +108,28 @@ class KeyAuthenticator:
     def _find(self, key: str) -> ApiKeyRecord:
         with self._database.sessions() as session:
             return ApiKeyRepository(session, self._secret).find(key)
+
+    def _get(self, key_id: uuid.UUID) -> ApiKeyRecord | None:
+        with self._database.sessions() as session:
+            return ApiKeyRepository(session, self._secret).get(key_id)
+
+    def _cached_id(self, key_id: uuid.UUID) -> ApiKeyRecord | None:
+        entry = self._by_id.get(key_id)
+        if entry is None:
+            return None
+        fetched_at, record = entry
+        if self._clock() - fetched_at > self._cache_seconds:
+            del self._by_id[key_id]
+            return None
+        return record
+
+    def _remember_id(self, record: ApiKeyRecord) -> None:
+        if self._cache_seconds <= 0:
+            return
+        self._by_id[record.id] = (self._clock(), record)
+        self._by_id.move_to_end(record.id)
+        while len(self._by_id) > MAX_CACHED_KEYS:
+            self._by_id.popitem(last=False)
 
     def _cached(self, digest: str) -> ApiKeyRecord | None:
         entry = self._cache.get(digest)

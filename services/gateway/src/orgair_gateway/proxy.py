@@ -34,7 +34,7 @@ from orgair_observability import get_correlation_id, get_logger
 from orgair_observability.logging import mark_exception_logged
 from orgair_observability.metrics import UPSTREAM_ERRORS
 
-__all__ = ["ProxiedPaths", "UpstreamProxy", "UpstreamSettings"]
+__all__ = ["ProxiedPaths", "UpstreamProxy", "UpstreamSettings", "trace_headers"]
 
 log = get_logger(__name__)
 
@@ -134,6 +134,13 @@ class UpstreamProxy:
             cookie_jar=aiohttp.DummyCookieJar(),
             skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding"),
         )
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        """The pooled upstream session (the dashboard's API calls share it)."""
+        if self._session is None:
+            raise RuntimeError("UpstreamProxy.start() was not awaited (lifespan)")
+        return self._session
 
     async def close(self) -> None:
         if self._session is not None:
@@ -275,7 +282,7 @@ class UpstreamProxy:
         correlation_id = get_correlation_id()
         if correlation_id:
             headers.append(("X-Correlation-ID", correlation_id))
-        headers.extend(_trace_headers(caller_trace))
+        headers.extend(trace_headers(caller_trace))
 
         identity: Identity = state(scope)[IDENTITY_STATE]
         headers.extend(self.signer.sign(identity, method, target))
@@ -313,7 +320,7 @@ class UpstreamProxy:
         await send_problem(scope, receive, send, status, title, detail)
 
 
-def _trace_headers(caller_trace: list[tuple[str, str]]) -> list[tuple[str, str]]:
+def trace_headers(caller_trace: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """The gateway's own span context when it traces the request (scoring's span then
     becomes its child), else the caller's `traceparent`/`tracestate` unchanged.
 

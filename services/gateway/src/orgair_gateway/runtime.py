@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from orgair_auth import IdentitySigner
 from orgair_config import Settings
 from orgair_database import Database
+from orgair_gateway.dashboard.sessions import SessionStore
 from orgair_gateway.keystore import KeyAuthenticator
 from orgair_gateway.proxy import UpstreamProxy, UpstreamSettings
 from orgair_gateway.rate_limit import RateLimiter, RateLimitPolicy
@@ -23,6 +24,7 @@ class GatewayResources:
     proxy: UpstreamProxy
     key_policy: RateLimitPolicy
     address_policy: RateLimitPolicy
+    sessions: SessionStore
     # Sent while Redis is down: the policy still holds, the remaining count is unknown.
     policy_only_headers: list[tuple[bytes, bytes]] = field(default_factory=list)
 
@@ -45,12 +47,19 @@ class GatewayResources:
             address_policy=RateLimitPolicy(
                 "failed-auth-per-address", settings.RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE
             ),
+            sessions=SessionStore.from_url(
+                settings.REDIS_URL,
+                timeout_seconds=settings.RATE_LIMIT_REDIS_TIMEOUT_SECONDS,
+                lifetime_seconds=settings.DASHBOARD_SESSION_SECONDS,
+                idle_seconds=settings.DASHBOARD_IDLE_SECONDS,
+            ),
             policy_only_headers=[(b"ratelimit-policy", key_policy.header.encode("latin-1"))],
         )
 
     async def close(self) -> None:
         await self.proxy.close()
         await self.rate_limiter.close()
+        await self.sessions.close()
         self.database.dispose()
 
 

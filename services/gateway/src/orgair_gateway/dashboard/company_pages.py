@@ -1,0 +1,145 @@
+"""A company: its seven dimensions, its score history, what is approved and what waits.
+
+From `GET /api/v1/companies/{id}`, its industry, and `GET /api/v2/companies/{id}/scores`
+(history newest first, the current approved score, the trend). The dimension chart
+shows the current approved score's inputs beside the newest pending one's; the
+history chart every computed score with its 95 % interval as a band.
+
+Value-creation plans, evidence and justifications come from endpoints that newer
+scoring versions have: each section is shown when its endpoint answers, and left
+out when this scoring has no such endpoint (404/405).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import Response
+
+from orgair_gateway.dashboard.charts import (
+    HistoryPoint,
+    dimension_chart,
+    history_chart,
+    scenario_chart,
+)
+from orgair_gateway.dashboard.context import PREFIX, PageContext, parse_uuid, signed_in
+from orgair_gateway.dashboard.labels import label
+from orgair_gateway.dashboard.records import find_scenarios, items_of
+from orgair_gateway.dashboard.tables import Choice, Column, Filter, TableSpec, page_locally
+
+__all__ = ["router"]
+
+router = APIRouter(prefix=PREFIX, include_in_schema=False)
+ContextDep = Annotated[PageContext, Depends(signed_in)]
+
+PENDING = "pending_review"
+REVIEW_STATUSES = ("auto_approved", "approved", PENDING, "rejected")
+HISTORY_TABLE = TableSpec(
+    "h", "Score history",
+    (Column("created_at", "Computed"), Column("org_air", "Org-AI-R", numeric=True),
+     Column("org_air_ci", "95 % interval", sortable=False), Column("vr", "V^R", numeric=True),
+     Column("hr", "H^R", numeric=True), Column("synergy", "Synergy", numeric=True),
+     Column("parameters_version", "Profile"), Column("review_status", "Review")),
+    default_sort="created_at", default_descending=True,
+    filters=(Filter("status", "Review", tuple(Choice(s, label(s)) for s in REVIEW_STATUSES)),),
+    page_sizes=(10, 25, 100),
+)  # fmt: skip
+EVIDENCE_LIMIT = 20
+
+
+def _history_value(row: Mapping[str, Any], key: str) -> Any:
+    value = row.get(key)
+    return value.casefold() if isinstance(value, str) and key != "created_at" else value
+
+
+def _history_matches(row: Mapping[str, Any], filters: Mapping[str, str]) -> bool:
+    return "status" not in filters or row.get("review_status") == filters["status"]
+
+
+def _dimensions(score: Mapping[str, Any] | None) -> dict[str, float]:
+    """A score's seven dimension scores, from the inputs it was computed from."""
+    if not score:
+        return {}
+    dimensions = (score.get("inputs") or {}).get("dimensions") or {}
+    return {str(k): float(v) for k, v in dimensions.items() if isinstance(v, int | float)}
+
+
+def _points(history: list[Mapping[str, Any]]) -> list[HistoryPoint]:
+    points = []
+    for score in history:
+        low, high = score["org_air_ci"]
+        points.append(
+            HistoryPoint(
+                at=datetime.fromisoformat(score["created_at"]),
+                org_air=float(score["org_air"]),
+                low=float(low),
+                high=float(high),
+                status=str(score["review_status"]),
+            )
+        )
+    return points
+
+
+@router.get("/companies/{company_id}")
+async def company(company_id: str, ctx: ContextDep) -> Response:
+    cid = str(parse_uuid(ctx.request, company_id, "company"))
+    api, query = ctx.api, dict(ctx.request.query_params)
+    found, scores, plans, evidence = await asyncio.gather(
+        api.get(api.v1("companies", cid)),
+        api.get(api.v2("companies", cid, "scores")),
+        api.get_if_present(api.v2("companies", cid, "value-creation-plans")),
+        api.get_if_present(api.v2("companies", cid, "evidence"), {"limit": EVIDENCE_LIMIT}),
+    )
+    history: list[Mapping[str, Any]] = scores["history"]
+    current = scores.get("current")
+    pending = next((s for s in history if s["review_status"] == PENDING), None)
+    industry, justifications = await asyncio.gather(
+        api.get_if_present(api.v1("industries", found["industry_id"])),
+        api.get_if_present(api.v2("assessments", current["assessment_id"], "justifications"))
+        if current
+        else asyncio.sleep(0, result=None),
+    )
+    approved_dims, pending_dims = _dimensions(current), _dimensions(pending)
+    names = list(dict.fromkeys([*approved_dims, *pending_dims]))
+    if approved_dims:
+        dimension_svg = dimension_chart(
+            [(n, approved_dims.get(n), pending_dims.get(n)) for n in names]
+        )
+    elif pending_dims:
+        dimension_svg = dimension_chart(
+            [(n, pending_dims.get(n), None) for n in names], first="pending review"
+        )
+    else:
+        dimension_svg = None
+    plan_items = items_of(plans) if plans is not None else None
+    return ctx.page(
+        "company.html",
+        section="funds",
+        company=found,
+        industry=industry,
+        scores=scores,
+        current=current,
+        pending=pending,
+        dimension_svg=dimension_svg,
+        history_svg=history_chart(_points(history)) if history else None,
+        history=page_locally(
+            HISTORY_TABLE.read(query),
+            history,
+            query,
+            sort_value=_history_value,
+            matches=_history_matches,
+        ),
+        plans=plan_items,
+        plan_charts=[
+            (scenario_chart(found_scenarios, f"plan-{index}-ebitda") if found_scenarios else None)
+            for index, found_scenarios in enumerate(
+                find_scenarios(plan) for plan in (plan_items or [])
+            )
+        ],
+        evidence=items_of(evidence) if evidence is not None else None,
+        justifications=items_of(justifications) if justifications is not None else None,
+    )
