@@ -33,6 +33,7 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 from sqlalchemy import create_engine
@@ -83,9 +84,9 @@ def settings_values(redis_url: str, s3_url: str, work: Path) -> dict[str, str]:
     }
 
 
-def prepare(values: dict[str, str], companies: int) -> tuple[list[uuid.UUID], str]:
+def prepare(values: dict[str, Any], companies: int) -> tuple[list[uuid.UUID], str]:
     """Schema, reference data, bucket, the companies, and an analyst key."""
-    settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, **values)
     upgrade(settings.database_url)
     seed(settings)
     ObjectStore.from_settings(settings).check_bucket(create_if_missing=True)

@@ -143,7 +143,7 @@ class DashboardStack:
 
 
 def stack_settings(log_dir: Path, redis_server: RedisServer, s3_endpoint: str,
-                   **overrides: Any) -> dict[str, str]:  # fmt: skip
+                   **overrides: Any) -> dict[str, Any]:  # fmt: skip
     values: dict[str, Any] = {
         "SECRET_KEY": TEST_SECRET_KEY,
         "DATABASE_URL": f"sqlite:///{log_dir / 'orgair.db'}",
@@ -170,20 +170,18 @@ def running_stack(
     from orgair_scoring_api.app import create_app as create_scoring
 
     values = stack_settings(log_dir, redis_server, s3_endpoint, **overrides)
-    settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, **values)
     upgrade(settings.database_url)
     seed(settings)
     ObjectStore.from_settings(settings).check_bucket(create_if_missing=True)
     for db in (REDIS_DB, BROKER_DB, RESULTS_DB):
-        with contextlib.closing(redis.Redis.from_url(redis_server.url_for(db))) as client:
-            client.flushdb()
+        with contextlib.closing(redis.Redis.from_url(redis_server.url_for(db))) as redis_client:
+            redis_client.flushdb()
     database = Database.from_settings(settings)
     workers = ProcessGroup(log_dir, base_env={**os.environ, **values})
     try:
         with serving(create_scoring(settings)) as scoring:
-            gateway_settings = Settings(  # type: ignore[call-arg]
-                _env_file=None, **{**values, "SCORING_URL": scoring.url}
-            )
+            gateway_settings = Settings(_env_file=None, **{**values, "SCORING_URL": scoring.url})
             with serving(create_gateway(gateway_settings)) as gateway:
                 stack = DashboardStack(
                     gateway.url, gateway_settings, database, {}, log_dir, workers, values

@@ -246,11 +246,12 @@ def test_viewer_sees_no_write_controls_and_forged_posts_are_refused(
 
 
 def _focused(page: Any) -> dict[str, Any]:
-    return page.evaluate(
+    focused: dict[str, Any] = page.evaluate(
         "() => { const e = document.activeElement; const s = getComputedStyle(e);"
         " return {tag: e.tagName, id: e.id, text: (e.innerText || e.value || '').trim(),"
         " name: e.getAttribute('name'), outline: s.outlineStyle, width: s.outlineWidth}; }"
     )
+    return focused
 
 
 def _tab_to(page: Any, predicate: Callable[[dict[str, Any]], bool], limit: int = 60) -> None:

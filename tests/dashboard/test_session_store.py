@@ -59,7 +59,7 @@ def test_a_session_lives_until_its_end_and_is_kept_by_the_tokens_hash(
         sessions = store(redis_server, clock, lifetime=3600, idle=600)
         token, session = await sessions.create(record())
         assert len(token) == 43 and session.csrf_token != token
-        keys = [key.decode() for key in sync_redis.keys("*")]
+        keys = [key.decode() if isinstance(key, bytes) else key for key in sync_redis.keys("*")]
         assert keys == [f"orgair:dashboard:v1:session:{hashlib.sha256(token.encode()).hexdigest()}"]
         assert token not in sync_redis.get(keys[0]).decode()  # type: ignore[union-attr]
         assert 590 <= sync_redis.ttl(keys[0]) <= 600  # the idle time, renewed on use
