@@ -15,14 +15,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any, Final, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
 
 from orgair_scoring._frozen import FrozenMapping
 from orgair_scoring.dimensions import DIMENSIONS, Dimension
 
 MAX_COST_PER_POINT: Final = 1e12
 """A per-point cost above a trillion USD is a typo; the bound also keeps every plan's
-total (at most 7 × 100 points) a finite float."""
+total (at most 7 x 100 points) a finite float."""
 
 DEFAULT_COST_PER_POINT: Final[Mapping[str, float]] = FrozenMapping(
     {
@@ -48,11 +55,11 @@ class ValueCreationParameters(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
-    gamma_0: float = Field(default=0.0025, ge=0, description="γ0: EBITDA points per Δ²")
-    gamma_1: float = Field(default=0.05, ge=0, description="γ1: EBITDA points per Δ")
-    gamma_2: float = Field(default=0.025, ge=0, description="γ2: EBITDA points per Δ·H^R/100")
+    gamma_0: float = Field(default=0.0025, ge=0, description="gamma0: EBITDA points per Δ²")
+    gamma_1: float = Field(default=0.05, ge=0, description="gamma1: EBITDA points per Δ")
+    gamma_2: float = Field(default=0.025, ge=0, description="gamma2: EBITDA points per Δ·H^R/100")
     gamma_3: float = Field(
-        default=0.01, ge=0, description="γ3: risk discount per H^R point below the pivot"
+        default=0.01, ge=0, description="gamma3: risk discount per H^R point below the pivot"
     )
     conservative_multiplier: float = Field(
         default=0.7, ge=0, le=1, description="conservative = multiplier · base"
