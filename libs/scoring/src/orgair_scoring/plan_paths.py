@@ -244,7 +244,7 @@ def polish_entry(
         deviation = points - mean[:, None]
         spread = np.sqrt(np.maximum(weighted_sum(deviation * deviation, weights), 0.0))
         flat = spread <= ROOT_SLACK * (1.0 + np.abs(mean))
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             moment = weighted_sum(np.where(free, deviation, 0.0), weights)
             spread_slope = np.where(flat, apex_slope, moment / spread)
         value = mean - lambda_penalty * spread - level
@@ -253,7 +253,7 @@ def polish_entry(
     steps = entry
     value, slope = residual(steps)
     for _ in range(2):
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             proposal = np.clip(steps - value / slope, begin, end)
         proposal = np.where(np.isfinite(proposal), proposal, steps)
         proposed_value, proposed_slope = residual(proposal)

@@ -323,7 +323,7 @@ def _newton_step(
     prices, weights, penalty = model.relative_prices, model.weights, model.lambda_penalty
     levels = theta[:, None] - tilt[:, None] * prices
     share = np.where(model.movable & (levels > current) & (levels < SCORE_CAP), 1.0, 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         z = (planned - mean[:, None]) / spread[:, None]
         free_weight = weighted_sum(share, weights)
         free_z = weighted_sum(share * z, weights)
@@ -350,7 +350,7 @@ def _settle_theta(
         _, second, planned, mean, spread = _kkt_residuals(current, level, tilt, theta, model)
         levels = theta[:, None] - tilt[:, None] * prices
         share = np.where(model.movable & (levels > current) & (levels < SCORE_CAP), 1.0, 0.0)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             z = np.where(spread[:, None] > 0.0, (planned - mean[:, None]) / spread[:, None], 0.0)
             slope = weighted_sum(share, weights) - penalty * weighted_sum(share * z, weights)
             moved = theta - second / slope
@@ -376,7 +376,7 @@ def _certified(
     deviation = planned - mean[:, None]
     spread = np.sqrt(np.maximum(weighted_sum(deviation * deviation, model.weights), 0.0))
     usable = np.isfinite(theta) & (tilt > 0.0) & (spread > 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         price = spread * model.cheapest_price / (penalty * tilt)
         gradient = model.weights * (1.0 - penalty * deviation / spread[:, None])
         reduced = model.costs - price[:, None] * gradient
@@ -431,7 +431,7 @@ def _bracketed_search(
             break
         lo, hi = low[searching], high[searching]
         lo_value, hi_value = low_value[searching], high_value[searching]
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             middle = hi - hi_value * (hi - lo) / (hi_value - lo_value)
         middle = np.where((middle > lo) & (middle < hi), middle, 0.5 * (lo + hi))
         value = residual_at(searching, middle)
