@@ -90,7 +90,7 @@ def test_a_larger_step_fills_the_cheapest_dimension_then_the_next() -> None:
 def test_costs_in_proportion_to_the_weights_raise_every_dimension_alike() -> None:
     # c_i = 100,000·w_i: every point of M costs 100,000 whichever dimension buys it, and
     # with λ > 0 any spread costs V^R, so the optimum keeps all seven level: from 50 to
-    # 60 under Org-AI-R = V^R (α = 1, β = 0) is 10 points each, 100,000·10 = 1,000,000.
+    # 60 under Org-AI-R = V^R (alpha = 1, β = 0) is 10 points each, 100,000·10 = 1,000,000.
     proportional = derive_profile(
         V2,
         {
@@ -109,8 +109,8 @@ def test_costs_in_proportion_to_the_weights_raise_every_dimension_alike() -> Non
 
 def test_the_plan_avoids_a_dimension_whose_rise_lowers_vr() -> None:
     # v1.0: culture_change (weight 0.05) at 95, the rest at 30. M = 0.95·30 + 0.05·95
-    # = 33.25 and σ_w ≈ 14.17, so culture sits 4.36 σ_w above M; dV^R/dD ∝
-    # 1 - λ·(D - M)/σ_w = 1 - 0.25·4.36 < 0: raising it lowers V^R.
+    # = 33.25 and sigma_w ≈ 14.17, so culture sits 4.36 sigma_w above M; dV^R/dD ∝
+    # 1 - λ·(D - M)/sigma_w = 1 - 0.25·4.36 < 0: raising it lowers V^R.
     scores = dict.fromkeys(DIMENSIONS, 30.0) | {"culture_change": 95.0}
     inputs = company(scores)
     today = score_company(inputs, V1)

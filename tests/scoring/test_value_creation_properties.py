@@ -40,7 +40,7 @@ BISECTION_STEPS = 60
 
 @st.composite
 def plannable_overrides(draw: st.DrawFn) -> dict[str, Any]:
-    """Any profile the planner accepts: (1 - β)·α ≥ β·t_max/4 holds for α ≥ 0.4, β ≤ 0.4
+    """Any profile the planner accepts: (1 - β)·alpha ≥ β·t_max/4 holds for alpha ≥ 0.4, β ≤ 0.4
     and the default timing bounds; any weights (some zero), λ, costs."""
     overrides = draw(profile_overrides())
     overrides["alpha"] = draw(st.floats(min_value=0.4, max_value=1))
@@ -193,9 +193,9 @@ def test_a_higher_target_never_costs_less(
 def test_a_plan_costs_no_more_than_its_lagrangian_lower_bound(
     company: CompanyInputs, target: float, params: ScoringParameters
 ) -> None:
-    """Least cost, checked: with h = M - λσ_w (concave) and any μ ≥ 0, no plan keeping
+    """Least cost, checked: with h = M - λsigma_w (concave) and any μ ≥ 0, no plan keeping
     h ≥ h(D') costs less than L(μ) = cost + Σ_i min(g_i·(D_i - D'_i), g_i·(100 - D'_i)),
-    g = c - μ·∇h(D'), ∇h_i = p_i·(1 - λ·(D'_i - M)/σ_w) (DESIGN.md §5). At an optimum μ is
+    g = c - μ·∇h(D'), ∇h_i = p_i·(1 - λ·(D'_i - M)/sigma_w) (DESIGN.md §5). At an optimum μ is
     c_j/∇h_j for any dimension strictly between its bounds, and L(μ) = cost."""
     plan = improvement_plan(company, target, params)
     result = score_company(plan.planned_inputs(company), params)
