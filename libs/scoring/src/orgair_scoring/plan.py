@@ -46,7 +46,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Final
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -68,8 +68,8 @@ from orgair_scoring.parameters import ScoringParameters
 from orgair_scoring.plan_paths import path_points, weighted_sum
 from orgair_scoring.plan_search import Candidates, CostModel, candidate_paths
 from orgair_scoring.value_errors import ValueCreationInputError, check_score
+from orgair_scoring.value_parameters import Priority
 
-Priority = Literal["high", "medium", "low"]
 IntArray = NDArray[np.intp]
 BoolArray = NDArray[np.bool_]
 
@@ -131,7 +131,7 @@ class ImprovementPlan(BaseModel):
     def planned_inputs(self, inputs: CompanyInputs) -> CompanyInputs:
         """`inputs` with the planned dimension scores: what `projected_org_air` scores."""
         planned = {name: plan.target for name, plan in self.dimensions.items()}
-        return inputs.model_copy(update={"dimensions": FrozenMapping(planned)})
+        return CompanyInputs.model_validate(inputs.model_dump() | {"dimensions": planned})
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ setting (policy), passed to `project_ebitda` by its caller.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any, Final, Self
+from typing import Annotated, Any, Final, Literal, Self
 
 from pydantic import (
     BaseModel,
@@ -46,6 +46,7 @@ DEFAULT_COST_PER_POINT: Final[Mapping[str, float]] = FrozenMapping(
 point (DESIGN.md §5); a firm sets its own in a custom profile."""
 
 CostPerPoint = Annotated[float, Field(gt=0, le=MAX_COST_PER_POINT)]
+Priority = Literal["high", "medium", "low"]
 
 
 class ValueCreationParameters(BaseModel):
@@ -108,7 +109,7 @@ class ValueCreationParameters(BaseModel):
     def _plain_dict(self, value: Mapping[str, Any]) -> dict[str, Any]:
         return dict(value)
 
-    def priority(self, gap: float) -> str:
+    def priority(self, gap: float) -> Priority:
         """`high` above `high_priority_gap` points, `medium` above `medium_priority_gap`,
         else `low`."""
         if gap > self.high_priority_gap:
