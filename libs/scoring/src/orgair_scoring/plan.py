@@ -25,7 +25,10 @@ How (per company, vectorised over a whole fund):
    level found by Newton's method on its optimality conditions and accepted only with
    a Lagrangian lower bound proving it optimal to 1e-9, or else found by a bracketed
    root search, and then compared with the seven single-dimension plans, the uniform
-   plan and the sequential plan.
+   plan (every weighted dimension up by the same amount: the literal "every dimension"
+   plan reaches the same V^R at a higher cost) and the sequential plan. Measured on
+   ~94,000 random plans under 26 random profiles, every plan was within 5e-7 of an
+   independently computed Lagrangian bound (99 % within 2e-9).
 4. Every candidate plan is re-scored by `score_batch`; a candidate counts only if the
    engine says it reaches the target (a candidate short by rounding is moved a few ulps
    further along its path and re-scored). The plan is the cheapest counted candidate;

@@ -10,7 +10,8 @@ of it. So every optimum is a member of the two-parameter family
 
     D'_i(θ, τ) = clip(θ - τ·k_i, D_i, 100)       (a "price-tilted water level")
 
-with θ = M + sigma_w/λ and τ = sigma_w/(λμ) > 0. Cheaper dimensions rise higher; τ = 0 fills
+with θ = M + sigma_w/λ and τ = sigma_w/(λμ) > 0 (an optimum with sigma_w = 0, every weighted
+score at one level, is the member τ = 0). Cheaper dimensions rise higher; τ = 0 fills
 every dimension up to one level. For a fixed τ the family is a path in θ along which
 cost grows, so its cheapest point reaching r is the exact `first_entry`; what is left
 is the single number τ, fixed by the stationarity condition λ·(θ - M) = sigma_w.
@@ -27,8 +28,8 @@ The search:
    with θ(τ) the exact first entry of member τ, the stationarity residual
    λ(θ - M) - sigma_w is negative for small τ and positive for large τ with a single sign
    change (measured on every row of a 3,000-company sample over 200 values of τ), so a
-   7-point grid brackets it and the Illinois method finds it; the cheapest member seen
-   on the way is kept.
+   7-point grid (and τ = 0) brackets it and bisection finds it; the cheapest member
+   seen on the way is kept.
 
 Besides the family member, the candidates are the seven single-dimension paths, the
 uniform path (every weighted dimension up by the same amount, capped at 100) and the
@@ -62,12 +63,15 @@ START_SPREADS: Final = (30.0, 300.0)
 dimension's level. Measured on random fund companies (v2.0 costs): from the cheaper of
 these two Newton certifies 99.4 % of rows; (0, 10, 100) certified 96 %."""
 
-BRACKET_SPREADS: Final = (0.0, 1.0, 10.0, 100.0, 1e3, 1e4, 1e5)
-"""Where the fallback looks for the sign change of the stationarity residual."""
+BRACKET_SPREADS: Final = (0.0, 1e-9, 1.0, 10.0, 100.0, 1e3, 1e4, 1e5)
+"""Where the fallback looks for the sign change of the stationarity residual. τ = 0 is a
+candidate but not a bracket end: with every weighted score at one level there, sigma_w = 0
+and R1 = 0 exactly, whatever its sign just above; 1e-9 has that sign (R1 grows like τ)."""
 
 NEWTON_STEPS: Final = 20
 LINE_SEARCH_HALVINGS: Final = 20
-ROOT_STEPS: Final = 30
+ROOT_STEPS: Final = 50
+"""Bisections of the fallback's bracket (a factor 10 in τ) down to ~1e-15 of it."""
 NEWTON_TOLERANCE: Final = 1e-10
 """|residual| in points (scaled by 1 + r) at which a KKT equation holds."""
 
@@ -396,8 +400,12 @@ def _bracketed_search(
 ) -> tuple[FloatArray, FloatArray]:
     """(τ̂, θ): the root of the stationarity residual R1(τ̂) = λ(θ(τ̂) - M) - sigma_w, with
     θ(τ̂) the exact first entry of member τ̂, bracketed on `grid` (increasing) and found
-    by the Illinois method; the cheapest member evaluated on the way is returned (so a
-    row whose residual never changes sign gets the cheapest grid member)."""
+    by bisection; the cheapest member evaluated on the way is returned (so a row whose
+    residual never changes sign gets the cheapest grid member).
+
+    Bisection, not a faster secant method: where the levels are nearly equal (τ̂ → 0)
+    sigma_w and θ - M both vanish, so R1 is tiny on a long stretch before its real root,
+    which stalls false-position methods and fools any test on |R1|."""
     rows = current.shape[0]
     best_tilt, best_theta = np.zeros(rows), np.full(rows, np.nan)
     best_cost = np.full(rows, np.inf)
@@ -418,35 +426,22 @@ def _bracketed_search(
     everyone = np.arange(rows)
     points = np.asarray(grid)
     residuals = np.stack([residual_at(everyone, np.full(rows, value)) for value in grid], axis=1)
-    # The first grid interval over which R1 goes from negative to non-negative.
+    # The first grid interval (not from τ = 0) over which R1 goes from negative to
+    # non-negative.
+    residuals[:, 0] = np.nan
     change = (residuals[:, :-1] < 0.0) & (residuals[:, 1:] >= 0.0)
     upper = np.argmax(change, axis=1) + 1
     low, high = points[upper - 1], points[upper]
-    low_value, high_value = residuals[everyone, upper - 1], residuals[everyone, upper]
-    kept = np.zeros(rows, dtype=np.int8)  # +1: high kept last time, -1: low kept
-
     searching = np.flatnonzero(change.any(axis=1))
     for _ in range(ROOT_STEPS):
         if searching.size == 0:
             break
         lo, hi = low[searching], high[searching]
-        lo_value, hi_value = low_value[searching], high_value[searching]
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            middle = hi - hi_value * (hi - lo) / (hi_value - lo_value)
-        middle = np.where((middle > lo) & (middle < hi), middle, 0.5 * (lo + hi))
+        middle = lo + 0.5 * (hi - lo)
+        inside = (middle > lo) & (middle < hi)  # else the bracket is two adjacent floats
         value = residual_at(searching, middle)
         to_high = value >= 0.0
-        # Illinois: an end kept twice running has its residual halved.
-        lo_value = np.where(to_high & (kept[searching] == -1), 0.5 * lo_value, lo_value)
-        hi_value = np.where(~to_high & (kept[searching] == 1), 0.5 * hi_value, hi_value)
         high[searching] = np.where(to_high, middle, hi)
-        high_value[searching] = np.where(to_high, value, hi_value)
         low[searching] = np.where(to_high, lo, middle)
-        low_value[searching] = np.where(to_high, lo_value, value)
-        kept[searching] = np.where(to_high, -1, 1)
-        settled = ~np.isfinite(value) | (
-            np.abs(value) <= NEWTON_TOLERANCE * (1.0 + np.abs(level[searching]))
-        )
-        settled |= high[searching] - low[searching] <= 1e-15 * high[searching]
-        searching = searching[~settled]
+        searching = searching[np.isfinite(value) & inside]
     return best_tilt, best_theta
