@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from value_creation_checks import lagrangian_bound
 
 from orgair_scoring import (
     DIMENSIONS,
@@ -133,6 +134,66 @@ def test_a_dimension_without_weight_is_never_raised() -> None:
     assert gaps(plan)["culture_change"] == 0
     at_most = improvement_plan(inputs, 100.0, unweighted)
     assert at_most.dimensions["culture_change"].target == 40
+
+
+def test_levels_within_a_point_of_each_other_are_still_planned_at_least_cost() -> None:
+    # Found by a stress run: the optimum spreads the raised levels by < 1 point, where
+    # sigma_w ~ 0 makes the planner's stationarity residual vanish at tau = 0; the plan
+    # was 6e-5 above the optimum and 7.7 % above this bound's estimate before the fix.
+    params = derive_profile(
+        V2,
+        {
+            "alpha": 0.4627558766157599,
+            "beta": 0.21406481683753925,
+            "lambda_penalty": 1.0,
+            "weights": dict(
+                zip(
+                    DIMENSIONS,
+                    (0.0344615, 0.2523077, 0.0664615, 0.0904615, 0.1993846, 0.2898462, 0.0670770),
+                    strict=True,
+                )
+            ),
+            "value_creation": {
+                "cost_per_point": dict(
+                    zip(
+                        DIMENSIONS,
+                        (
+                            86_046.97,
+                            84_714.56,
+                            80_838.64,
+                            51_862.60,
+                            99_643.04,
+                            12_513.64,
+                            26_433.24,
+                        ),
+                        strict=True,
+                    )
+                )
+            },
+        },
+    )
+    inputs = CompanyInputs(
+        id="c272",
+        sector="financial_services",
+        dimensions=dict(
+            zip(
+                DIMENSIONS,
+                (85.737528, 20.187409, 26.235245, 16.019337, 42.122298, 80.437092, 79.912275),
+                strict=True,
+            )
+        ),
+        talent_concentration=0.5782706,
+        market_cap_percentile=0.9213584,
+        h_r_base=28.733942,
+        alignment=0.3329805,
+        timing_factor=0.7212172,
+        evidence_count=4,
+    )
+    plan = improvement_plan(inputs, 44.559287, params)
+    assert plan.reachable
+    bound = lagrangian_bound(plan, inputs, params)
+    assert bound is not None
+    assert plan.investment_usd <= bound * (1 + 1e-7)
 
 
 # --- reachable or not ------------------------------------------------------------------
