@@ -33,7 +33,7 @@ def projection_line(entry: float, target: float, h_r: float) -> dict[str, float]
     return {"entry_score": entry, "target_score": target, "h_r_score": h_r}
 
 
-def plan_line(identifier: str, target: float, **changes: Any) -> dict[str, Any]:
+def plan_line(identifier: str, target: object, **changes: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": identifier,
         "sector": "technology",

@@ -43,7 +43,7 @@ BISECTION_STEPS = 60
 def plannable_overrides(draw: st.DrawFn) -> dict[str, Any]:
     """Any profile the planner accepts: (1 - β)·alpha ≥ β·t_max/4 holds for alpha ≥ 0.4, β ≤ 0.4
     and the default timing bounds; any weights (some zero), λ, costs."""
-    overrides = draw(profile_overrides())
+    overrides: dict[str, Any] = draw(profile_overrides())
     overrides["alpha"] = draw(st.floats(min_value=0.4, max_value=1))
     overrides["beta"] = draw(st.floats(min_value=0, max_value=0.4))
     overrides["value_creation"] = {
@@ -162,9 +162,9 @@ def test_a_plan_never_costs_more_than_a_single_dimension_or_the_uniform_plan(
             continue
 
         def single(step: float, index: int = index) -> np.ndarray:
-            raised = today.copy()
-            raised[index] += step
-            return np.minimum(raised, 100.0)
+            raised: np.ndarray = today.copy()
+            raised[index] = min(raised[index] + step, 100.0)
+            return raised
 
         step = first_step_reaching(company, single, headroom, target, params)
         if step is not None:
