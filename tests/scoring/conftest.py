@@ -1,4 +1,4 @@
-"""Fixtures for the scoring engine and `orgair score` tests."""
+"""Fixtures for the scoring engine and its commands (`orgair score`, `ebitda`, `plan`)."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ SCORING_VARIABLES = (
     "W_LEADERSHIP",
     "W_USE_CASES",
     "W_CULTURE",
+    "HITL_EBITDA_PROJECTION_THRESHOLD",
 )
 
 

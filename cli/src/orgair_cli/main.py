@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from orgair_cli import dev, keys, operations, score
+from orgair_cli import dev, keys, operations, score, value_creation
 
 app = typer.Typer(
     name="orgair",
@@ -14,6 +14,7 @@ app = typer.Typer(
     add_completion=False,
 )
 score.register(app)
+value_creation.register(app)
 
 operations.register(app)
 dev.register(app)

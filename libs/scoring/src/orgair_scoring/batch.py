@@ -329,6 +329,86 @@ def _score_columns(columns: CompanyColumns, params: ScoringParameters) -> BatchR
     )
 
 
+def talent_factors(talent_concentration: FloatArray, params: ScoringParameters) -> FloatArray:
+    """clamp₀¹(1 - 0.15·max(0, TC - 0.25)): the V^R factor of talent concentration."""
+    excess_concentration = np.maximum(talent_concentration - params.talent_threshold, 0.0)
+    return _clamp(1.0 - params.talent_penalty * excess_concentration, 0.0, 1.0)
+
+
+@dataclass(frozen=True, slots=True)
+class MarketColumns:
+    """Per company, everything Org-AI-R depends on besides V^R: its sector's average V^R,
+    market-cap percentile, H^R base, alignment (NaN = the default) and timing (clamped).
+
+    The improvement planner holds these fixed and evaluates `scores_from_vr` for other
+    V^R values: the engine's own arithmetic, not a copy of it."""
+
+    avg_vr: FloatArray
+    market_cap_percentile: FloatArray
+    h_r_base: FloatArray
+    alignment: FloatArray | None
+    timing: FloatArray
+
+    @classmethod
+    def of(
+        cls,
+        columns: CompanyColumns,
+        rows: slice,
+        params: ScoringParameters,
+        tables: _SectorTables | None = None,
+    ) -> MarketColumns:
+        tables = tables or _SectorTables.of(columns.sector_names, params)
+        codes = columns.sector_codes[rows]
+        timing_low, timing_high = params.timing_bounds
+        timing = _fill_missing(columns.timing_factor, rows, tables.timing[codes])
+        return cls(
+            avg_vr=tables.avg_vr[codes],
+            market_cap_percentile=columns.market_cap_percentile[rows],
+            h_r_base=_fill_missing(columns.h_r_base, rows, tables.h_r_base[codes]),
+            alignment=None if columns.alignment is None else columns.alignment[rows],
+            timing=_clamp(timing, timing_low, timing_high),  # a fresh array either way
+        )
+
+    def take(self, index: NDArray[np.intp]) -> MarketColumns:
+        """The rows `index` of every column."""
+        return MarketColumns(
+            avg_vr=self.avg_vr[index],
+            market_cap_percentile=self.market_cap_percentile[index],
+            h_r_base=self.h_r_base[index],
+            alignment=None if self.alignment is None else self.alignment[index],
+            timing=self.timing[index],
+        )
+
+
+def scores_from_vr(
+    vr: FloatArray, market: MarketColumns, params: ScoringParameters
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """(PF, H^R, alignment, timing, synergy, Org-AI-R) for V^R `vr`: the formulas after
+    V^R, in the engine's order of operations."""
+    # PF
+    vr_gap = _clamp((vr - market.avg_vr) / PF_VR_GAP_SCALE, -1.0, 1.0)
+    market_cap_term = PF_MARKET_CAP_SHARE * (market.market_cap_percentile - 0.5)
+    market_cap_term *= 2.0
+    position = _clamp(PF_VR_SHARE * vr_gap + market_cap_term, -1.0, 1.0)
+
+    # H^R
+    hr = _clamp(market.h_r_base * (1.0 + params.delta_position * position), SCORE_MIN, SCORE_MAX)
+
+    # Synergy
+    default_alignment = 1.0 - np.abs(vr - hr) / 100.0
+    if market.alignment is None:
+        alignment = default_alignment
+    else:
+        alignment = np.where(np.isnan(market.alignment), default_alignment, market.alignment)
+    timing = market.timing
+    synergy = _clamp(vr * hr / 100.0 * alignment * timing, SCORE_MIN, SCORE_MAX)
+
+    # Org-AI-R
+    blended = params.alpha * vr + (1.0 - params.alpha) * hr
+    org_air = _clamp((1.0 - params.beta) * blended + params.beta * synergy, SCORE_MIN, SCORE_MAX)
+    return position, hr, alignment, timing, synergy, org_air
+
+
 def _score_block(
     columns: CompanyColumns, rows: slice, params: ScoringParameters, tables: _SectorTables
 ) -> tuple[dict[str, FloatArray], dict[str, tuple[FloatArray, FloatArray]]]:
@@ -357,32 +437,11 @@ def _score_block(
 
     # V^R
     dispersion_factor = _clamp(1.0 - params.lambda_penalty * cv, 0.0, 1.0)
-    talent = columns.talent_concentration[rows]
-    excess_concentration = np.maximum(talent - params.talent_threshold, 0.0)
-    talent_factor = _clamp(1.0 - params.talent_penalty * excess_concentration, 0.0, 1.0)
+    talent_factor = talent_factors(columns.talent_concentration[rows], params)
     vr = _clamp(mean * dispersion_factor * talent_factor, SCORE_MIN, SCORE_MAX)
 
-    # PF
-    codes = columns.sector_codes[rows]
-    vr_gap = _clamp((vr - tables.avg_vr[codes]) / PF_VR_GAP_SCALE, -1.0, 1.0)
-    market_cap_term = PF_MARKET_CAP_SHARE * (columns.market_cap_percentile[rows] - 0.5)
-    market_cap_term *= 2.0
-    position = _clamp(PF_VR_SHARE * vr_gap + market_cap_term, -1.0, 1.0)
-
-    # H^R
-    h_r_base = _fill_missing(columns.h_r_base, rows, tables.h_r_base[codes])
-    hr = _clamp(h_r_base * (1.0 + params.delta_position * position), SCORE_MIN, SCORE_MAX)
-
-    # Synergy
-    alignment = _fill_missing(columns.alignment, rows, 1.0 - np.abs(vr - hr) / 100.0)
-    timing_low, timing_high = params.timing_bounds
-    timing = _fill_missing(columns.timing_factor, rows, tables.timing[codes])
-    timing = _clamp(timing, timing_low, timing_high)
-    synergy = _clamp(vr * hr / 100.0 * alignment * timing, SCORE_MIN, SCORE_MAX)
-
-    # Org-AI-R
-    blended = params.alpha * vr + (1.0 - params.alpha) * hr
-    org_air = _clamp((1.0 - params.beta) * blended + params.beta * synergy, SCORE_MIN, SCORE_MAX)
+    market = MarketColumns.of(columns, rows, params, tables)
+    position, hr, alignment, timing, synergy, org_air = scores_from_vr(vr, market, params)
 
     # Confidence intervals: rho by Spearman-Brown, SEM = sigma·sqrt(1 - rho), half-width z·SEM.
     ci = params.ci

@@ -2,8 +2,10 @@
 
 Every number the formulas use lives in a `ScoringParameters` profile: the built-in
 `v1.0` (CS1 weights) and `v2.0` (the lab's `W_*` settings), or a custom profile derived
-from one of them. `parameters_hash` fingerprints the numbers so a stored score can name
-exactly what it was computed with.
+from one of them. `parameters_hash` fingerprints the scoring numbers so a stored score can
+name exactly what it was computed with; `value_creation_hash` fingerprints the
+value-creation constants (`value_creation`) on their own, so adding them left every
+existing `parameters_hash` unchanged.
 
 The bounds validated here are the formulas' mathematical domain (for example alpha ∈ [0, 1]);
 the narrower ranges of the lab's settings (alpha ∈ [0.55, 0.70]) are policy and stay in
@@ -32,6 +34,7 @@ from pydantic import (
 
 from orgair_scoring._frozen import FrozenMapping
 from orgair_scoring.dimensions import DIMENSIONS, V1_WEIGHTS, V2_DEFAULT_WEIGHTS
+from orgair_scoring.value_parameters import ValueCreationParameters
 
 WEIGHT_SUM_TOLERANCE: Final = 0.001
 """The dimension weights must sum to 1 within this (the lab's settings use the same rule)."""
@@ -128,6 +131,7 @@ class ScoringParameters(BaseModel):
     default_sector: SectorParameters = OTHER_SECTOR
     timing_bounds: tuple[float, float] = (0.8, 1.2)
     ci: ConfidenceParameters = ConfidenceParameters()
+    value_creation: ValueCreationParameters = ValueCreationParameters()
 
     @field_validator("weights", mode="after")
     @classmethod
@@ -188,8 +192,14 @@ class ScoringParameters(BaseModel):
 
     @cached_property
     def parameters_hash(self) -> str:
-        """SHA-256 (hex) of `canonical_json(self)`: identical numbers, identical hash."""
+        """SHA-256 (hex) of `canonical_json(self)`: identical scoring numbers, identical hash."""
         return hashlib.sha256(canonical_json(self).encode("ascii")).hexdigest()
+
+    @cached_property
+    def value_creation_hash(self) -> str:
+        """SHA-256 (hex) of `value_creation_json(self)`: the value-creation constants' own
+        fingerprint (a projection or plan records it next to `parameters_hash`)."""
+        return hashlib.sha256(value_creation_json(self).encode("ascii")).hexdigest()
 
     @cached_property
     def ordered_weights(self) -> tuple[float, ...]:
@@ -230,15 +240,29 @@ def interval_z(confidence: float) -> float:
 
 
 def canonical_json(params: ScoringParameters) -> str:
-    """The profile's numbers as canonical JSON: sorted keys, no whitespace, floats as
-    their shortest round-trip repr, -0.0 folded into 0.0.
+    """The profile's scoring numbers as canonical JSON: sorted keys, no whitespace, floats
+    as their shortest round-trip repr, -0.0 folded into 0.0.
 
     `version` is left out on purpose: the hash fingerprints the numbers, so the same
     numbers under two names share a hash while `v2.0` under different settings does not.
+    `value_creation` is left out too: it has its own `value_creation_json`, and the text
+    hashed here is byte for byte what it was before value creation existed.
     """
-    payload = _canonical_numbers(params.model_dump(mode="json", exclude={"version"}))
+    return _canonical_text(params.model_dump(mode="json", exclude={"version", "value_creation"}))
+
+
+def value_creation_json(params: ScoringParameters) -> str:
+    """`params.value_creation` as canonical JSON (the same canonical form)."""
+    return _canonical_text(params.value_creation.model_dump(mode="json"))
+
+
+def _canonical_text(data: Mapping[str, Any]) -> str:
     return json.dumps(
-        payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False
+        _canonical_numbers(data),
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=True,
+        allow_nan=False,
     )
 
 
@@ -347,15 +371,20 @@ def derive_profile(base: ScoringParameters, overrides: Mapping[str, Any]) -> Sco
     """A new profile: `overrides` (any part of a `ScoringParameters` JSON) deep-merged over
     `base`, then validated as a whole.
 
-    Nested objects (`sectors`, a sector, `default_sector`, `ci`, `ci.sigma`, `weights`)
-    merge key by key; anything else replaces. A sector not in `base` must be given in
-    full. Without a `version` in `overrides`, changed numbers are named
+    Nested objects (`sectors`, a sector, `default_sector`, `ci`, `ci.sigma`, `weights`,
+    `value_creation`, `value_creation.cost_per_point`) merge key by key; anything else
+    replaces. A sector not in `base` must be given in full. Without a `version` in
+    `overrides`, changed numbers (scoring or value creation) are named
     `<base version>+custom` so they are never mistaken for the base profile.
     Raises `pydantic.ValidationError` naming the offending field.
     """
     merged = _deep_merge(base.model_dump(), overrides)
     derived = ScoringParameters.model_validate(merged)
-    if "version" in overrides or derived.parameters_hash == base.parameters_hash:
+    same_numbers = (
+        derived.parameters_hash == base.parameters_hash
+        and derived.value_creation_hash == base.value_creation_hash
+    )
+    if "version" in overrides or same_numbers:
         return derived
     version = base.version
     if not version.endswith(CUSTOM_VERSION_SUFFIX):
