@@ -70,6 +70,9 @@ class DashboardStack:
                 base_url=self.gateway,
                 headers={"Authorization": f"Bearer {self.keys[role].key}"},
                 timeout=30,
+                # A fresh connection per call: a kept-alive one can be closed by the server's
+                # idle timeout just as the next request goes out on a loaded machine.
+                limits=httpx.Limits(max_keepalive_connections=0),
             )
         return self.clients[role]
 
