@@ -313,6 +313,9 @@ def test_parameter_profiles_side_by_side(
     expect(page.locator("#p-title")).to_have_text(
         f"{len(differing)} of {len(set(left) | set(right))} parameters differ"
     )
+    # The profiles hold more parameters than one page shows: show them all on one page.
+    page.locator("#p-size").select_option("100")
+    page.locator("#p-table").get_by_role("button", name="Apply").click()
     row = page.locator("#p-table tbody tr", has_text="weights.data_infrastructure")
     expect(row).to_have_class("differs")
     expect(row.locator("td").nth(0)).to_have_text("0.25")
