@@ -63,6 +63,20 @@ def test_nested_values_are_masked_without_touching_the_callers_data(log_lines: L
     assert payload["items"][0]["token"] == "tok-1"
 
 
+def test_a_call_site_seen_before_is_redacted_by_its_values_too(log_lines: LogLines) -> None:
+    # The sensitive names of a call site are remembered; its values are looked at on
+    # every line (plain the first time, a secret inside a container the second).
+    log = get_logger("tests.repeat")
+    for details in ("plain", {"token": "nested-token-value"}, [SecretStr("in-a-list")]):
+        log.info("repeated_call", details=details, password="same-site-password")
+
+    first, second, third = log_lines()
+    assert first["details"] == "plain"
+    assert second["details"] == {"token": "***"}
+    assert third["details"] == ["**********"]
+    assert {line["password"] for line in (first, second, third)} == {"***"}
+
+
 def test_absence_of_a_secret_stays_visible(log_lines: LogLines) -> None:
     get_logger().info("settings_loaded", openai_api_key=None, has_api_key=True)
 

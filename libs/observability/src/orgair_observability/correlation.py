@@ -5,11 +5,12 @@ from __future__ import annotations
 import random
 import re
 import time
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from orgair_observability.logging import bound_contextvar, get_logger
+from orgair_observability.logging import get_logger
 
 if TYPE_CHECKING:  # annotations only: importing this module must not load Starlette
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -20,6 +21,7 @@ __all__ = [
     "accept_or_generate_correlation_id",
     "get_correlation_id",
     "is_well_formed_correlation_id",
+    "request_correlation_id",
 ]
 
 CORRELATION_HEADER = "X-Correlation-ID"
@@ -49,8 +51,24 @@ def accept_or_generate_correlation_id(candidate: str | None) -> str:
 
 def get_correlation_id() -> str | None:
     """The correlation id bound to the current context, if any."""
-    value = bound_contextvar(CORRELATION_ID_KEY)
+    value = structlog.contextvars.get_contextvars().get(CORRELATION_ID_KEY)
     return value if isinstance(value, str) else None
+
+
+def request_correlation_id(scope: Scope) -> str | None:
+    """The correlation id of the request `scope` belongs to: the one the middleware
+    stored in the scope's state, else the one bound to the current context.
+
+    The scope state is one dict lookup (the proxy asks on every request), and it
+    outlives the middleware's contextvar binding: Starlette runs the 500 handler
+    outside all user middleware, after the binding was reset.
+    """
+    state = scope.get("state")
+    if isinstance(state, Mapping):
+        value = state.get(CORRELATION_ID_KEY)
+        if isinstance(value, str):
+            return value
+    return get_correlation_id()
 
 
 def _header_value(scope: Scope) -> str | None:

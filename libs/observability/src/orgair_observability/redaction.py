@@ -89,13 +89,28 @@ def _redact(value: Any) -> Any:
     return value
 
 
+# A log call site writes the same field names every time: the sensitive names among
+# them are remembered per tuple of names, in order (bounded, as above).
+_SENSITIVE_NAMES_OF: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+_MAX_REMEMBERED_NAME_SETS = 4096
+
+
 def redact_secrets(_logger: WrappedLogger, _method_name: str, event_dict: EventDict) -> EventDict:
     """structlog processor: mask sensitive keys (at any depth) and pydantic secrets."""
-    for key, value in event_dict.items():
-        if is_sensitive_key(key):
-            event_dict[key] = _mask_value(value)
-        elif type(value) not in _PLAIN_TYPES:
-            event_dict[key] = _redact(value)
+    names = tuple(event_dict)
+    sensitive = _SENSITIVE_NAMES_OF.get(names)
+    if sensitive is None:
+        sensitive = tuple(name for name in names if is_sensitive_key(name))
+        if len(_SENSITIVE_NAMES_OF) < _MAX_REMEMBERED_NAME_SETS:
+            _SENSITIVE_NAMES_OF[names] = sensitive
+    for name in sensitive:
+        event_dict[name] = _mask_value(event_dict[name])
+    # Nearly every line holds plain values only (masked ones are plain now): one
+    # C-level pass settles that; otherwise the values that are not plain are walked.
+    if not _PLAIN_TYPES.issuperset(map(type, event_dict.values())):
+        for key, value in event_dict.items():
+            if type(value) not in _PLAIN_TYPES:
+                event_dict[key] = _redact(value)
     return event_dict
 
 
