@@ -10,7 +10,7 @@ import pytest
 from pydantic import SecretStr
 
 from orgair_observability import configure_logging, get_logger, register_secret_values
-from orgair_observability.redaction import is_sensitive_key
+from orgair_observability.redaction import is_sensitive_key, mask_url_password
 
 from .conftest import LogLines
 
@@ -141,3 +141,16 @@ def test_console_lines_are_scrubbed_too(log_stream: io.StringIO) -> None:
     get_logger().info("console_line", detail=f"got {secret}")
 
     assert secret not in log_stream.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("redis://:hunter2-pw@cache:6379/1", "redis://:***@cache:6379/1"),
+        ("postgresql://orgair:hunter2-pw@db/orgair?x=1", "postgresql://orgair:***@db/orgair?x=1"),
+        ("redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379/0"),
+        ("http://[unbalanced", "http://[unbalanced"),
+    ],
+)
+def test_urls_are_shown_without_their_password(url: str, shown: str) -> None:
+    assert mask_url_password(url) == shown

@@ -6,9 +6,13 @@ Two independent layers:
   their key (``password``, ``SECRET_KEY``, ``x_api_key`` …) and renders pydantic
   secret types as ``**********`` wherever they appear.
 * `register_secret_values` records the literal secret strings a process knows
-  (its settings' `SecretStr` values); `scrub_registered_secrets` replaces them
-  in the finished line. It catches a secret that slipped in under an innocent
-  key, inside an exception message or in a third-party library's log record.
+  (`setting_secrets.secret_values`: its settings' secrets and URL passwords);
+  `scrub_registered_secrets` replaces them in the finished line. It catches a
+  secret that slipped in under an innocent key, inside an exception message or in
+  a third-party library's log record, and does the same for any other text shown
+  to an operator (the init job's error lines).
+
+`mask_url_password` gives a connection URL that is safe to print.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import re
 import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import orjson
 from pydantic import Secret, SecretBytes, SecretStr
@@ -177,3 +181,19 @@ def register_secret_values(values: Iterable[str]) -> None:
 def scrub_registered_secrets(line: str) -> str:
     """`line` with every registered secret value replaced by ``***``."""
     return _registry.scrub(line)
+
+
+def mask_url_password(url: str) -> str:
+    """`url` with its password (if any) shown as ``***``; the user name stays."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:  # not a URL: nothing to mask by position
+        return url
+    if password is None:
+        return url
+    user = parts.username or ""
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    netloc = f"{user}:{REDACTED}@{host}{port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
