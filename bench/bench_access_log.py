@@ -49,7 +49,7 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 LOGGING_PATH = "libs/observability/src/orgair_observability/logging.py"
 REDACTION_PATH = "libs/observability/src/orgair_observability/redaction.py"
 # The last revision with the hand-written logger (before structlog's native path).
-REFERENCE_REVISION = "c08a88e"
+REFERENCE_REVISION = "34a04a0"
 ACCESS_FIELDS = {
     "method": "GET",
     "path": "/api/v1/companies/6f1c1bde-8a0f-4a57-9a8e-2f0b4c1d2e3f",
