@@ -92,6 +92,12 @@ class CorrelationIdMiddleware:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        # The access line is written on every request: once logging is configured
+        # (services configure it before they build their app), the middleware keeps
+        # the assembled logger instead of going through the module's lazy proxy on
+        # each call (structlog's performance advice; the proxy caches the same
+        # logger on first use anyway).
+        self._access_log = _access_log.bind() if structlog.is_configured() else _access_log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -125,14 +131,15 @@ class CorrelationIdMiddleware:
         except Exception as exc:
             # Nothing sent yet means the server (or Starlette's error middleware)
             # answers 500; a started response is cut short. Either way it failed.
-            _access_log.error(
+            self._access_log.error(
                 "request_failed",
                 **_request_fields(scope, status or 500, started),
                 error_type=type(exc).__name__,
             )
             raise
         else:
-            _access_log.info("request_completed", **_request_fields(scope, status or 500, started))
+            fields = _request_fields(scope, status or 500, started)
+            self._access_log.info("request_completed", **fields)
         finally:
             structlog.contextvars.reset_contextvars(**tokens)
 
