@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
+from orgair_cli.devstack import ProcessGroup, redis_spec
 from orgair_config import Settings
 from tests.support.servers import free_port
 
@@ -94,6 +96,43 @@ def test_each_dependency_down_fails_naming_it(
             assert inspect(engine).get_table_names() == []
         finally:
             engine.dispose()
+
+
+def test_a_dependency_that_starts_late_is_waited_for(settings: Settings, tmp_path: Path) -> None:
+    """Redis comes up after init has started checking it (as in compose): each failed
+    attempt is logged, the check is retried with back-off and passes."""
+    port = free_port()
+    env = env_of(settings) | {
+        "REDIS_URL": f"redis://127.0.0.1:{port}/0",
+        "PREFLIGHT_TIMEOUT_SECONDS": "60",
+    }
+    init = subprocess.Popen(
+        [sys.executable, "-m", "orgair_init"],
+        env={**os.environ, **env, "LOG_FORMAT": "json"}, cwd=tmp_path,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert init.stderr is not None
+    late_redis = ProcessGroup(tmp_path / "late-redis")
+    lines: list[dict[str, object]] = []
+    try:
+        for text_line in init.stderr:
+            line = json.loads(text_line)
+            lines.append(line)
+            waiting = line.get("event") == "preflight_waiting"
+            if waiting and line["dependency"] == "redis" and not late_redis.running:
+                late_redis.start(redis_spec(port, data_dir=tmp_path))
+        init.wait(timeout=120)
+    finally:
+        init.kill()
+        late_redis.stop()
+    assert init.returncode == 0, lines
+    waited = [line for line in lines if line.get("event") == "preflight_waiting"]
+    assert waited and {line["dependency"] for line in waited} == {"redis"}
+    assert "ConnectionError" in str(waited[0]["reason"])
+    checks = {line["dependency"]: line for line in lines if line.get("event") == "preflight_check"}
+    assert checks["redis"]["ok"] is True
+    assert checks["redis"]["attempts"] == len(waited) + 1
+    assert checks["database"]["attempts"] == 1
 
 
 def test_production_does_not_create_the_bucket(settings: Settings, tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -39,6 +40,8 @@ def test_timestamp_is_iso8601_utc(log_lines: LogLines) -> None:
     after = datetime.now(UTC)
 
     [line] = log_lines()
+    # Fixed width (six fractional digits, "Z"), so lines sort as text.
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", line["timestamp"])
     stamp = datetime.fromisoformat(line["timestamp"])
     assert stamp.utcoffset() == timedelta(0)
     assert before <= stamp <= after

@@ -10,7 +10,7 @@ import pytest
 from pydantic import SecretStr
 
 from orgair_observability import configure_logging, get_logger, register_secret_values
-from orgair_observability.redaction import is_sensitive_key
+from orgair_observability.redaction import is_sensitive_key, mask_url_password
 
 from .conftest import LogLines
 
@@ -61,6 +61,20 @@ def test_nested_values_are_masked_without_touching_the_callers_data(log_lines: L
     # The caller's objects are still intact.
     assert headers["Authorization"] == "Bearer abc.def.ghi"
     assert payload["items"][0]["token"] == "tok-1"
+
+
+def test_a_call_site_seen_before_is_redacted_by_its_values_too(log_lines: LogLines) -> None:
+    # The sensitive names of a call site are remembered; its values are looked at on
+    # every line (plain the first time, a secret inside a container the second).
+    log = get_logger("tests.repeat")
+    for details in ("plain", {"token": "nested-token-value"}, [SecretStr("in-a-list")]):
+        log.info("repeated_call", details=details, password="same-site-password")
+
+    first, second, third = log_lines()
+    assert first["details"] == "plain"
+    assert second["details"] == {"token": "***"}
+    assert third["details"] == ["**********"]
+    assert {line["password"] for line in (first, second, third)} == {"***"}
 
 
 def test_absence_of_a_secret_stays_visible(log_lines: LogLines) -> None:
@@ -127,3 +141,16 @@ def test_console_lines_are_scrubbed_too(log_stream: io.StringIO) -> None:
     get_logger().info("console_line", detail=f"got {secret}")
 
     assert secret not in log_stream.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("redis://:hunter2-pw@cache:6379/1", "redis://:***@cache:6379/1"),
+        ("postgresql://orgair:hunter2-pw@db/orgair?x=1", "postgresql://orgair:***@db/orgair?x=1"),
+        ("redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379/0"),
+        ("http://[unbalanced", "http://[unbalanced"),
+    ],
+)
+def test_urls_are_shown_without_their_password(url: str, shown: str) -> None:
+    assert mask_url_password(url) == shown

@@ -1,5 +1,5 @@
 """The worker's parts on their own: settings rules, the shared Celery configuration,
-the heartbeat and its healthcheck, retries, and the ordering rules of job events."""
+the heartbeat and its healthcheck, failure reasons, and the ordering rules of job events."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from orgair_domain.jobs.events import JobEventPublisher, stream_key
 from orgair_domain.jobs.models import ScoringJob
 from orgair_domain.jobs.queue import celery_config
 from orgair_worker.health import check_heartbeat, write_heartbeat
-from orgair_worker.tasks import backoff_seconds, failure_reason
+from orgair_worker.tasks import failure_reason
 from tests.conftest import TEST_SECRET_KEY
 from tests.support.servers import RedisServer, free_port
 
@@ -61,13 +61,12 @@ def test_producer_and_worker_share_one_visibility_timeout_longer_than_any_task()
     assert config["worker_hijack_root_logger"] is False
 
 
-def test_backoff_grows_with_jitter_up_to_the_cap() -> None:
-    for attempt in range(8):
-        delay = backoff_seconds(attempt, cap=10)
-        ceiling = min(10.0, 2.0**attempt)
-        assert ceiling / 2 <= delay <= ceiling
+def test_failure_reasons_name_the_step_and_the_cause() -> None:
     assert "time limit" in failure_reason("orgair.fund_jobs.score_chunk", _soft_limit())
     assert failure_reason("orgair.fund_jobs.finalize", KeyError("x")).startswith("finalize:")
+    assert failure_reason("orgair.fund_jobs.start", ConnectionError()) == (
+        "start: ConnectionError persisted after every retry"
+    )
 
 
 def _soft_limit() -> BaseException:

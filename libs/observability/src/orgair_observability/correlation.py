@@ -5,11 +5,12 @@ from __future__ import annotations
 import random
 import re
 import time
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from orgair_observability.logging import bound_contextvar, get_logger
+from orgair_observability.logging import get_logger
 
 if TYPE_CHECKING:  # annotations only: importing this module must not load Starlette
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -20,6 +21,7 @@ __all__ = [
     "accept_or_generate_correlation_id",
     "get_correlation_id",
     "is_well_formed_correlation_id",
+    "request_correlation_id",
 ]
 
 CORRELATION_HEADER = "X-Correlation-ID"
@@ -49,8 +51,24 @@ def accept_or_generate_correlation_id(candidate: str | None) -> str:
 
 def get_correlation_id() -> str | None:
     """The correlation id bound to the current context, if any."""
-    value = bound_contextvar(CORRELATION_ID_KEY)
+    value = structlog.contextvars.get_contextvars().get(CORRELATION_ID_KEY)
     return value if isinstance(value, str) else None
+
+
+def request_correlation_id(scope: Scope) -> str | None:
+    """The correlation id of the request `scope` belongs to: the one the middleware
+    stored in the scope's state, else the one bound to the current context.
+
+    The scope state is one dict lookup (the proxy asks on every request), and it
+    outlives the middleware's contextvar binding: Starlette runs the 500 handler
+    outside all user middleware, after the binding was reset.
+    """
+    state = scope.get("state")
+    if isinstance(state, Mapping):
+        value = state.get(CORRELATION_ID_KEY)
+        if isinstance(value, str):
+            return value
+    return get_correlation_id()
 
 
 def _header_value(scope: Scope) -> str | None:
@@ -74,6 +92,12 @@ class CorrelationIdMiddleware:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        # The access line is written on every request: once logging is configured
+        # (services configure it before they build their app), the middleware keeps
+        # the assembled logger instead of going through the module's lazy proxy on
+        # each call (structlog's performance advice; the proxy caches the same
+        # logger on first use anyway).
+        self._access_log = _access_log.bind() if structlog.is_configured() else _access_log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -107,14 +131,15 @@ class CorrelationIdMiddleware:
         except Exception as exc:
             # Nothing sent yet means the server (or Starlette's error middleware)
             # answers 500; a started response is cut short. Either way it failed.
-            _access_log.error(
+            self._access_log.error(
                 "request_failed",
                 **_request_fields(scope, status or 500, started),
                 error_type=type(exc).__name__,
             )
             raise
         else:
-            _access_log.info("request_completed", **_request_fields(scope, status or 500, started))
+            fields = _request_fields(scope, status or 500, started)
+            self._access_log.info("request_completed", **fields)
         finally:
             structlog.contextvars.reset_contextvars(**tokens)
 

@@ -9,34 +9,44 @@ are masked by key name and registered secret values are scrubbed from the text.
 
 Two ways in, one way out:
 
-* `get_logger` loggers (and `structlog.get_logger`) build the event dict and hand
-  it straight to the root handler, which renders it with orjson and writes the
-  line: no `LogRecord`, no `ProcessorFormatter` round trip. This is the path of
-  every access line, so it is kept short (measured: ~10x cheaper than the stdlib
-  path, which was a third of the gateway's CPU time per proxied request).
+* `get_logger` (or `structlog.get_logger`) loggers are structlog's native filtering
+  bound loggers (`structlog.make_filtering_bound_logger`), cached on first use:
+  a call below the configured level is a bare ``return None``, and a call above it
+  runs the context processors (`merge_contextvars`, level, name, timestamp,
+  service, trace ids) and hands the event dict to `HandlerSink`, the object the
+  logger factory makes. The sink gives it straight to the root handler, which
+  renders it with orjson and writes the line: no `LogRecord`, no
+  `ProcessorFormatter` round trip. This is the path of every access line, so it is
+  kept short (the stdlib route costs several times more per line, and the access
+  line is paid on every proxied request; `bench/bench_access_log.py` measures it).
 * Records of the standard `logging` module go through the handler's
-  `ProcessorFormatter`, which adds the same fields and renders them the same way.
+  `ProcessorFormatter`, which adds the same fields and renders them with the same
+  processors, so both ways give the same bytes.
 
 Handlers other than ours (a test's capture handler, pytest's) still receive a
-standard `LogRecord` carrying the event dict, exactly as before, and the level
-of the named stdlib logger (`logging.getLogger(name).setLevel`) still decides.
+standard `LogRecord` carrying the event dict, as structlog's `wrap_for_formatter`
+makes it, and the level of the named stdlib logger (`logging.getLogger(name).setLevel`)
+still decides. `structlog.testing.capture_logs` works as documented: the processor
+list is one list, kept for the life of the process.
+
+A service calls `configure_logging` once at start. A later call replaces the handler,
+the format and the service name for every logger; a logger already used keeps the
+level filter it was cached with, which a later call can raise (the stdlib level
+still applies) but not lower.
 """
 
 from __future__ import annotations
 
 import contextlib
-import contextvars
-import json
 import logging
 import sys
-from collections.abc import Iterator
-from datetime import UTC, datetime
+import time
 from typing import Any, Literal, TextIO
 
 import orjson
 import structlog
 from opentelemetry import trace
-from structlog.typing import EventDict, Processor, WrappedLogger
+from structlog.typing import EventDict, FilteringBoundLogger, Processor, WrappedLogger
 
 from orgair_observability.redaction import (
     redact_secrets,
@@ -45,8 +55,8 @@ from orgair_observability.redaction import (
 )
 
 __all__ = [
+    "HandlerSink",
     "LogFormat",
-    "Logger",
     "configure_logging",
     "get_logger",
     "mark_exception_logged",
@@ -87,61 +97,84 @@ _HANDLER_MARKER = "_orgair_observability_handler"
 
 
 class _ServiceName:
-    """The service name read by `add_service`; a holder rather than a closure so that
-    loggers created before a reconfiguration see the new name."""
+    """The service name read by `add_standard_fields`; a holder rather than a closure so
+    that loggers created before a reconfiguration see the new name."""
 
     value: str | None = None
 
 
-def add_service(_logger: WrappedLogger, _method_name: str, event_dict: EventDict) -> EventDict:
-    event_dict["service"] = _ServiceName.value
-    return event_dict
+# `add_log_level`'s names: stdlib-style method aliases are labelled by their level.
+_LEVEL_OF_METHOD = {"warn": "warning", "exception": "error"}
 
 
-def add_correlation_id(
-    _logger: WrappedLogger, _method_name: str, event_dict: EventDict
+class _UtcClock:
+    """ISO 8601 in UTC with microseconds, ``2026-12-01T21:06:59.123456Z`` (always six
+    digits, so lines sort as text).
+
+    `structlog.processors.TimeStamper(fmt="iso", utc=True)` writes the same through
+    `datetime.now().isoformat()`, a tenth of the access line's cost; here the date and
+    time of day are formatted once per second and the microseconds appended, from the
+    same clock (`time.time_ns`, rounded down as `datetime.now` rounds it).
+    """
+
+    def __init__(self) -> None:
+        # (whole second, its text): one attribute, replaced whole, so a thread never
+        # reads one second with another second's text.
+        self._cached: tuple[int, str] = (-1, "")
+
+    def now(self) -> str:
+        second, fraction = divmod(time.time_ns() // 1000, 1_000_000)
+        cached_second, text = self._cached
+        if second != cached_second:
+            text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+            self._cached = (second, text)
+        return f"{text}.{fraction:06d}Z"
+
+
+_clock = _UtcClock()
+
+
+def add_standard_fields(
+    logger: WrappedLogger, method_name: str, event_dict: EventDict
 ) -> EventDict:
-    # `merge_contextvars` has already copied it when a request bound one;
-    # a null keeps the key present on every line, as log queries expect.
-    event_dict.setdefault("correlation_id", None)
-    return event_dict
+    """Processor: the fields every line carries, leading it in this order (when, how
+    bad, what, where): ``timestamp level event service logger correlation_id trace_id
+    span_id``, then the call's fields, then the bound context.
 
-
-def _current_trace_ids() -> tuple[str | None, str | None]:
+    ``timestamp``, ``level``, ``service`` and ``logger`` are ours whatever the call
+    passed; ``correlation_id`` (usually bound by the request and merged by
+    `merge_contextvars`, which runs first), ``trace_id`` and ``span_id`` (the current
+    OpenTelemetry span, lower-case hex) may be given explicitly; each is null when
+    unknown, so the key is on every line as log queries expect. What structlog's
+    `add_log_level`, `add_logger_name` and `TimeStamper` add, in one step that builds
+    the ordered dict once: it runs on every access line.
+    """
+    record = event_dict.get("_record")  # a standard record, in `ProcessorFormatter`
+    level = _LEVEL_OF_METHOD.get(method_name, method_name)
+    name = record.name if record is not None else logger.name
+    service = _ServiceName.value
+    timestamp = _clock.now()
     span_context = trace.get_current_span().get_span_context()
     if span_context.is_valid:
-        return format(span_context.trace_id, "032x"), format(span_context.span_id, "016x")
-    return None, None
-
-
-def add_trace_context(
-    _logger: WrappedLogger, _method_name: str, event_dict: EventDict
-) -> EventDict:
-    """Add the current OpenTelemetry span's ids (lower-case hex, or null outside a span)."""
-    trace_id, span_id = _current_trace_ids()
-    event_dict.setdefault("trace_id", trace_id)
-    event_dict.setdefault("span_id", span_id)
-    return event_dict
-
-
-# Read left to right, the fixed fields tell when, how bad, what and where.
-_LEADING_KEYS = (
-    "timestamp",
-    "level",
-    "event",
-    "service",
-    "logger",
-    "correlation_id",
-    "trace_id",
-    "span_id",
-)
-
-
-def lead_with_standard_keys(
-    _logger: WrappedLogger, _method_name: str, event_dict: EventDict
-) -> EventDict:
-    ordered = {key: event_dict[key] for key in _LEADING_KEYS if key in event_dict}
+        trace_id: str | None = format(span_context.trace_id, "032x")
+        span_id: str | None = format(span_context.span_id, "016x")
+    else:
+        trace_id = span_id = None
+    ordered: EventDict = {
+        "timestamp": timestamp,
+        "level": level,
+        "event": None,
+        "service": service,
+        "logger": name,
+        "correlation_id": None,
+        "trace_id": trace_id,
+        "span_id": span_id,
+    }
     ordered.update(event_dict)
+    ordered["timestamp"] = timestamp
+    ordered["level"] = level
+    ordered["service"] = service
+    ordered["logger"] = name
     return ordered
 
 
@@ -153,16 +186,31 @@ def drop_color_message(
     return event_dict
 
 
-# Run where a standard `logging` record is formatted (synchronously, inside the
-# logging call): they read context (contextvars, the current span).
+# Run where the event is made (synchronously, inside the logging call), for either
+# way in: they read context (contextvars, the current span).
 _CONTEXT_PROCESSORS: list[Processor] = [
     structlog.contextvars.merge_contextvars,
-    structlog.stdlib.add_log_level,
-    structlog.stdlib.add_logger_name,
-    structlog.processors.TimeStamper(fmt="iso", utc=True, key="timestamp"),
-    add_service,
-    add_correlation_id,
-    add_trace_context,
+    add_standard_fields,
+]
+
+
+def hand_to_sink(
+    _logger: WrappedLogger, _method_name: str, event_dict: EventDict
+) -> tuple[tuple[EventDict], dict[str, Any]]:
+    """Final processor: structlog calls the `HandlerSink` method with the event dict
+    as its one argument (``(args, kwargs)``, as structlog documents for a tuple)."""
+    return (event_dict,), {}
+
+
+# structlog's chain for our loggers: the context, then the event dict is handed to
+# the `HandlerSink`. One list for the process: `configure_logging` passes this same
+# object every time, so `structlog.testing.capture_logs`, which edits the
+# configured list in place, reaches loggers cached under an earlier configuration.
+_STRUCTLOG_PROCESSORS: list[Processor] = [
+    *_CONTEXT_PROCESSORS,
+    # `stack_info=True` -> a "stack" field with the caller's stack.
+    structlog.processors.StackInfoRenderer(),
+    hand_to_sink,
 ]
 
 
@@ -179,20 +227,30 @@ class _DropAlreadyLoggedExceptions(logging.Filter):
         return not getattr(exc, _LOGGED_MARKER, False)
 
 
-def _orjson_dumps(value: Any, **_kwargs: Any) -> str:
-    try:
-        return orjson.dumps(value, default=_json_fallback, option=orjson.OPT_NON_STR_KEYS).decode()
-    except orjson.JSONEncodeError:
-        # orjson refuses a few values the stdlib accepts (integers beyond 64 bits);
-        # a log call must never fail because of what it was given.
-        return json.dumps(value, default=_json_fallback, ensure_ascii=False)
+class _JsonLineRenderer:
+    """The line as JSON: ``exc_info`` turned into the ``exception`` text (structlog's
+    `format_exc_info`), structlog's `JSONRenderer` with orjson, then registered secret
+    values replaced in the finished text. One step, as it runs on every line.
 
+    ``default`` is structlog's fallback (``__structlog__``, else ``repr``); orjson
+    refuses a few values the stdlib accepts (integers beyond 64 bits), which then go
+    through the stdlib encoder: a log call must never fail because of what it was given.
+    """
 
-def _json_fallback(value: Any) -> Any:
-    structlog_repr = getattr(value, "__structlog__", None)
-    if callable(structlog_repr):
-        return structlog_repr()
-    return repr(value)
+    def __init__(self) -> None:
+        self._orjson = structlog.processors.JSONRenderer(
+            serializer=orjson.dumps, option=orjson.OPT_NON_STR_KEYS
+        )
+        self._stdlib = structlog.processors.JSONRenderer(ensure_ascii=False)
+
+    def __call__(self, logger: WrappedLogger, method_name: str, event_dict: EventDict) -> str:
+        if "exc_info" in event_dict:  # rare: most lines carry no exception
+            event_dict = structlog.processors.format_exc_info(logger, method_name, event_dict)
+        try:
+            line = self._orjson(logger, method_name, event_dict)
+        except orjson.JSONEncodeError:
+            line = self._stdlib(logger, method_name, event_dict)
+        return scrub_registered_secrets(line.decode() if isinstance(line, bytes) else line)
 
 
 class _ScrubbedRenderer:
@@ -213,12 +271,7 @@ class _ScrubbedRenderer:
 def _rendering_processors(fmt: LogFormat, stream: TextIO) -> list[Processor]:
     """Event dict (with the context fields) -> the final line, for either way in."""
     if fmt == "json":
-        return [
-            structlog.processors.format_exc_info,  # exc_info -> "exception" (text)
-            redact_secrets,
-            lead_with_standard_keys,
-            _ScrubbedRenderer(structlog.processors.JSONRenderer(serializer=_orjson_dumps)),
-        ]
+        return [redact_secrets, _JsonLineRenderer()]
     if fmt == "console":
         return [
             redact_secrets,
@@ -233,15 +286,6 @@ def _rendering_processors(fmt: LogFormat, stream: TextIO) -> list[Processor]:
     raise ValueError(f"unknown log format {fmt!r}; expected 'json' or 'console'")
 
 
-def _render_json_line(event_dict: EventDict) -> str:
-    """The JSON rendering of an event dict whose standard keys already lead: the
-    json chain of `_rendering_processors` without its reordering step."""
-    if "exc_info" in event_dict:
-        event_dict = structlog.processors.format_exc_info(None, "", event_dict)
-    redact_secrets(None, "", event_dict)
-    return scrub_registered_secrets(_orjson_dumps(event_dict))
-
-
 class _RootHandler(logging.StreamHandler[TextIO]):
     """The one handler `configure_logging` puts on the root logger.
 
@@ -249,33 +293,124 @@ class _RootHandler(logging.StreamHandler[TextIO]):
     finished event dicts (`write_event`), rendered by the same processors.
     """
 
-    def __init__(self, stream: TextIO, fmt: LogFormat, rendering: list[Processor]) -> None:
+    def __init__(self, stream: TextIO, rendering: list[Processor]) -> None:
         super().__init__(stream)
-        self.fmt = fmt
-        # Event dicts from our loggers arrive with their standard keys in order.
-        self._chain = (
-            [step for step in rendering if step is not lead_with_standard_keys]
-            if fmt == "json"
-            else rendering
-        )
+        self._rendering = rendering
 
-    def render_event(self, method_name: str, event_dict: EventDict) -> str:
-        if self.fmt == "json":
-            return _render_json_line(event_dict)
+    def write_event(self, method_name: str, event_dict: EventDict) -> None:
         rendered: Any = event_dict
-        for step in self._chain:
+        for step in self._rendering:
             rendered = step(None, method_name, rendered)
-        return str(rendered)
-
-    def write_line(self, line: str) -> None:
         # What `StreamHandler.emit` does once a record is formatted.
         self.acquire()
         try:
             stream = self.stream
-            stream.write(line + self.terminator)
+            stream.write(rendered + self.terminator)
             stream.flush()
         finally:
             self.release()
+
+
+class HandlerSink:
+    """What structlog wraps (the logger factory makes one per name): takes the finished
+    event dict and hands it to every handler a record of the named stdlib logger
+    would reach.
+
+    Ours renders and writes it directly; any other gets the `LogRecord` that
+    `ProcessorFormatter.wrap_for_formatter` and the stdlib logger would have made
+    (its message is the event dict). The named logger's level (and the handlers'
+    levels) decide, so `logging.getLogger(name).setLevel` still works; the logger and
+    its handlers are looked up at each call, so a logger cached before a
+    reconfiguration writes where the current configuration says.
+    """
+
+    __slots__ = ("_stdlib", "name")
+
+    def __init__(self, stdlib: logging.Logger) -> None:
+        self._stdlib = stdlib
+        self.name = stdlib.name
+
+    def __repr__(self) -> str:
+        return f"<HandlerSink {self.name!r}>"
+
+    def debug(self, event_dict: EventDict) -> None:
+        self._handle(logging.DEBUG, "debug", event_dict)
+
+    def info(self, event_dict: EventDict) -> None:
+        self._handle(logging.INFO, "info", event_dict)
+
+    def warning(self, event_dict: EventDict) -> None:
+        self._handle(logging.WARNING, "warning", event_dict)
+
+    def error(self, event_dict: EventDict) -> None:
+        self._handle(logging.ERROR, "error", event_dict)
+
+    def critical(self, event_dict: EventDict) -> None:
+        self._handle(logging.CRITICAL, "critical", event_dict)
+
+    def _handle(self, levelno: int, method_name: str, event_dict: EventDict) -> None:
+        stdlib = self._stdlib
+        if not stdlib.isEnabledFor(levelno):
+            return
+        record: logging.LogRecord | None = None
+        found = False
+        current: logging.Logger | None = stdlib
+        while current is not None:
+            for handler in current.handlers:
+                found = True
+                if levelno < handler.level:
+                    continue
+                if type(handler) is _RootHandler:
+                    try:
+                        handler.write_event(method_name, dict(event_dict))
+                    except Exception:  # a log call never raises (Handler.handleError)
+                        handler.handleError(self._record(levelno, method_name, event_dict))
+                else:
+                    if record is None:
+                        record = self._record(levelno, method_name, event_dict)
+                    handler.handle(record)
+            if not current.propagate:
+                break
+            current = current.parent
+        last_resort = logging.lastResort
+        if not found and last_resort is not None and levelno >= last_resort.level:
+            last_resort.handle(self._record(levelno, method_name, event_dict))
+
+    def _record(self, levelno: int, method_name: str, event_dict: EventDict) -> logging.LogRecord:
+        """The record `logging.Logger.info(event_dict, extra=...)` would make from
+        `wrap_for_formatter`'s output, with the caller's file, line and function (the
+        first frame outside structlog and this module)."""
+        frame = sys._getframe(1)
+        while frame.f_back is not None and _is_logging_frame(frame):
+            frame = frame.f_back
+        code = frame.f_code
+        return self._stdlib.makeRecord(
+            self.name,
+            levelno,
+            code.co_filename,
+            frame.f_lineno,
+            event_dict,
+            (),
+            None,
+            code.co_name,
+            {"_logger": self, "_name": method_name},
+        )
+
+
+def _is_logging_frame(frame: Any) -> bool:
+    module = str(frame.f_globals.get("__name__", ""))
+    return module == __name__ or module == "structlog" or module.startswith("structlog.")
+
+
+class _SinkFactory:
+    """structlog's logger factory: a `HandlerSink` for the named stdlib logger (named
+    after the caller's module when `structlog.get_logger()` gives no name)."""
+
+    def __init__(self) -> None:
+        self._stdlib_factory = structlog.stdlib.LoggerFactory(ignore_frame_names=[__name__])
+
+    def __call__(self, *args: Any) -> HandlerSink:
+        return HandlerSink(self._stdlib_factory(*args))
 
 
 def _is_terminal(stream: TextIO) -> bool:
@@ -291,295 +426,6 @@ def _parse_level(level: str) -> int:
             f"unknown log level {level!r}; expected one of DEBUG, INFO, WARNING, ERROR"
         )
     return numeric
-
-
-# --------------------------------------------------------------------- the fast path
-
-# Method name -> (numeric level, the `level` field), as structlog's stdlib logger
-# names them (`warn` is `warning`, `exception` is `error`).
-_METHOD_LEVELS: dict[str, tuple[int, str]] = {
-    "debug": (logging.DEBUG, "debug"),
-    "info": (logging.INFO, "info"),
-    "warning": (logging.WARNING, "warning"),
-    "warn": (logging.WARNING, "warning"),
-    "error": (logging.ERROR, "error"),
-    "exception": (logging.ERROR, "error"),
-    "critical": (logging.CRITICAL, "critical"),
-    "fatal": (logging.CRITICAL, "critical"),
-}
-_LEVEL_METHODS = {
-    logging.DEBUG: "debug",
-    logging.INFO: "info",
-    logging.WARNING: "warning",
-    logging.ERROR: "error",
-    logging.CRITICAL: "critical",
-}
-# Set by our processors whatever the caller passed (structlog's behaviour).
-_OVERRIDDEN_KEYS = ("timestamp", "level", "logger", "service")
-# `stack_info=True` -> a "stack" field with the caller's stack (not ours).
-_STACK_RENDERER = structlog.processors.StackInfoRenderer(additional_ignores=[__name__])
-_STRUCTLOG_PREFIX = structlog.contextvars.STRUCTLOG_KEY_PREFIX
-_PREFIX_LENGTH = len(_STRUCTLOG_PREFIX)
-
-
-def bound_contextvar(key: str) -> Any:
-    """The value bound to `key` with `structlog.contextvars.bind_contextvars` in the
-    current context, or None: one variable read, where `get_contextvars()` copies and
-    walks the whole context."""
-    variables: dict[str, contextvars.ContextVar[Any]] | None = getattr(
-        structlog.contextvars, "_CONTEXT_VARS", None
-    )
-    if variables is None:
-        return structlog.contextvars.get_contextvars().get(key)
-    variable = variables.get(_STRUCTLOG_PREFIX + key)
-    value = Ellipsis if variable is None else variable.get(Ellipsis)
-    return None if value is Ellipsis else value
-
-
-def _bound_contextvars() -> Iterator[tuple[str, Any]]:
-    """structlog's context-local values (what `merge_contextvars` reads), without
-    copying and walking the whole `contextvars.Context` on every line."""
-    variables: dict[str, contextvars.ContextVar[Any]] | None = getattr(
-        structlog.contextvars, "_CONTEXT_VARS", None
-    )
-    if variables is None:  # a structlog without the registry: the public way
-        yield from structlog.contextvars.get_contextvars().items()
-        return
-    for name, variable in tuple(variables.items()):
-        value = variable.get(Ellipsis)
-        if value is not Ellipsis:
-            yield name[_PREFIX_LENGTH:], value
-
-
-def _event_dict(name: str, level_name: str, fields: dict[str, Any]) -> EventDict:
-    """The standard fields first, then the call's fields, then the bound context:
-    what the stdlib chain produces after `lead_with_standard_keys`.
-
-    `fields` holds the bound logger context, the call's keywords and ``event``
-    (plus ``positional_args`` when the message had %-arguments); it is consumed.
-    """
-    args = fields.pop("positional_args", None)
-    event = fields.pop("event", None)
-    if args:
-        if len(args) == 1 and isinstance(args[0], dict) and args[0]:
-            args = args[0]
-        event %= args
-    if "stack_info" in fields:
-        _STACK_RENDERER(None, "", fields)
-    for key in _OVERRIDDEN_KEYS:
-        fields.pop(key, None)
-    trace_id, span_id = _current_trace_ids()
-    context = dict(_bound_contextvars())
-    event_dict: EventDict = {
-        "timestamp": datetime.now(tz=UTC).isoformat().replace("+00:00", "Z"),
-        "level": level_name,
-        "event": event,
-        "service": _ServiceName.value,
-        "logger": name,
-        # Explicit fields win over the context, as with `merge_contextvars`.
-        "correlation_id": fields.pop("correlation_id", context.pop("correlation_id", None)),
-        "trace_id": fields.pop("trace_id", trace_id),
-        "span_id": fields.pop("span_id", span_id),
-    }
-    event_dict.update(fields)
-    for key, value in context.items():
-        if key not in event_dict:
-            event_dict[key] = value
-    return event_dict
-
-
-def _emit(logger: logging.Logger, levelno: int, method_name: str, event_dict: EventDict) -> None:
-    """Hand `event_dict` to every handler a record of `logger` would reach.
-
-    Ours renders and writes it directly; any other gets a `LogRecord` whose message
-    is the event dict, as structlog's `wrap_for_formatter` makes it.
-    """
-    found = False
-    current: logging.Logger | None = logger
-    while current is not None:
-        for handler in current.handlers:
-            found = True
-            if levelno < handler.level:
-                continue
-            if type(handler) is _RootHandler:
-                try:
-                    line = handler.render_event(method_name, dict(event_dict))
-                    handler.write_line(line)
-                except Exception:  # a log call never raises (Handler.handleError)
-                    handler.handleError(_record(logger, levelno, method_name, event_dict))
-            else:
-                handler.handle(_record(logger, levelno, method_name, event_dict))
-        if not current.propagate:
-            break
-        current = current.parent
-    last_resort = logging.lastResort
-    if not found and last_resort is not None and levelno >= last_resort.level:
-        last_resort.handle(_record(logger, levelno, method_name, event_dict))
-
-
-def _record(
-    logger: logging.Logger, levelno: int, method_name: str, event_dict: EventDict
-) -> logging.LogRecord:
-    frame = sys._getframe(1)
-    while frame.f_back is not None and frame.f_globals.get("__name__") in _OWN_MODULES:
-        frame = frame.f_back
-    record = logging.LogRecord(
-        logger.name,
-        levelno,
-        frame.f_code.co_filename,
-        frame.f_lineno,
-        event_dict,
-        None,
-        None,
-        frame.f_code.co_name,
-    )
-    record._logger = logger  # as wrap_for_formatter sets
-    record._name = method_name
-    return record
-
-
-_OWN_MODULES = frozenset(
-    {__name__, "structlog._base", "structlog.stdlib", "structlog._config", "structlog._native"}
-)
-
-
-class Logger:
-    """What `get_logger` returns: structlog's stdlib-style methods and `bind`.
-
-    It looks up the named `logging.Logger` for its level and handlers at every
-    call, so a logger created before `configure_logging` (at import time) follows
-    whatever configuration is current.
-    """
-
-    __slots__ = ("_context", "_stdlib", "name")
-
-    def __init__(self, name: str, context: dict[str, Any] | None = None) -> None:
-        self.name = name
-        self._stdlib = logging.getLogger(name)
-        self._context: dict[str, Any] = context or {}
-
-    def __repr__(self) -> str:
-        return f"<Logger {self.name!r} context={self._context!r}>"
-
-    # -- context
-
-    def bind(self, **values: Any) -> Logger:
-        return Logger(self.name, {**self._context, **values})
-
-    def new(self, **values: Any) -> Logger:
-        return Logger(self.name, dict(values))
-
-    def unbind(self, *keys: str) -> Logger:
-        context = dict(self._context)
-        for key in keys:
-            del context[key]
-        return Logger(self.name, context)
-
-    def try_unbind(self, *keys: str) -> Logger:
-        return Logger(self.name, {k: v for k, v in self._context.items() if k not in keys})
-
-    def is_enabled_for(self, level: int) -> bool:
-        return self._stdlib.isEnabledFor(level)
-
-    # -- logging
-
-    def _log(self, method_name: str, event: Any, args: tuple[Any, ...], kw: dict[str, Any]) -> None:
-        if not _structlog_routes_here():
-            # structlog was reconfigured after us (`structlog.testing.capture_logs`,
-            # say): follow its configuration, as a structlog logger would.
-            bound = structlog.get_logger(self.name).bind(**self._context)
-            getattr(bound, method_name)(event, *args, **kw)
-            return
-        levelno, level_name = _METHOD_LEVELS[method_name]
-        stdlib = self._stdlib
-        if not stdlib.isEnabledFor(levelno):
-            return
-        fields = {**self._context, **kw} if self._context else kw
-        fields["event"] = event
-        if args:
-            fields["positional_args"] = args
-        try:
-            event_dict = _event_dict(self.name, level_name, fields)
-        except Exception:  # a bad %-format, say: logged as the stdlib would report it
-            logging.getLogger(__name__).exception("log_call_failed", stacklevel=3)
-            return
-        _emit(stdlib, levelno, level_name, event_dict)
-
-    def debug(self, event: Any = None, *args: Any, **kw: Any) -> None:
-        self._log("debug", event, args, kw)
-
-    def info(self, event: Any = None, *args: Any, **kw: Any) -> None:
-        self._log("info", event, args, kw)
-
-    def warning(self, event: Any = None, *args: Any, **kw: Any) -> None:
-        self._log("warning", event, args, kw)
-
-    warn = warning
-
-    def error(self, event: Any = None, *args: Any, **kw: Any) -> None:
-        self._log("error", event, args, kw)
-
-    def exception(self, event: Any = None, *args: Any, **kw: Any) -> None:
-        kw.setdefault("exc_info", True)
-        self._log("error", event, args, kw)
-
-    def critical(self, event: Any = None, *args: Any, **kw: Any) -> None:
-        self._log("critical", event, args, kw)
-
-    fatal = critical
-    msg = info
-
-    def log(self, level: int, event: Any = None, *args: Any, **kw: Any) -> None:
-        method_name = _LEVEL_METHODS.get(level)
-        if method_name is None:
-            # An unusual number: filtered on its own value, labelled by its name.
-            if self._stdlib.isEnabledFor(level):
-                fields = {**self._context, **kw, "event": event}
-                if args:
-                    fields["positional_args"] = args
-                event_dict = _event_dict(self.name, logging.getLevelName(level).lower(), fields)
-                _emit(self._stdlib, level, event_dict["level"], event_dict)
-            return
-        self._log(method_name, event, args, kw)
-
-
-class _Processors:
-    """The processor list `configure_logging` gave structlog (None before the first call)."""
-
-    configured: list[Processor] | None = None
-
-
-def _structlog_routes_here() -> bool:
-    """Whether structlog's configuration is still ours: its processor list is the one
-    `configure_logging` installed, unchanged. Before any configuration, our loggers
-    work as well (the stdlib decides, as structlog's stdlib loggers would)."""
-    processors = _Processors.configured
-    if processors is None:
-        return True
-    return (
-        len(processors) == 2
-        and processors[1] is _to_fast_path
-        and _configured_structlog_processors() is processors
-    )
-
-
-# structlog's global configuration object: read directly, as `get_config()` builds a
-# new dict per call; the public function is the fallback should the internals move.
-_STRUCTLOG_CONFIG = getattr(getattr(structlog, "_config", None), "_CONFIG", None)
-
-
-def _configured_structlog_processors() -> object:
-    current = getattr(_STRUCTLOG_CONFIG, "default_processors", None)
-    return current if current is not None else structlog.get_config()["processors"]
-
-
-def _to_fast_path(logger: WrappedLogger, method_name: str, event_dict: EventDict) -> EventDict:
-    """structlog processor: loggers made with `structlog.get_logger` end here, on the
-    same way out as `get_logger`'s."""
-    levelno, level_name = _METHOD_LEVELS.get(method_name, (logging.INFO, method_name))
-    stdlib = logger if isinstance(logger, logging.Logger) else logging.getLogger()
-    _emit(stdlib, levelno, level_name, _event_dict(stdlib.name, level_name, dict(event_dict)))
-    raise structlog.DropEvent
 
 
 def configure_logging(
@@ -607,7 +453,7 @@ def configure_logging(
         ],
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *rendering],
     )
-    handler = _RootHandler(output, fmt, rendering)
+    handler = _RootHandler(output, rendering)
     handler.setFormatter(formatter)
     handler.addFilter(_DropAlreadyLoggedExceptions())
     setattr(handler, _HANDLER_MARKER, True)
@@ -626,22 +472,20 @@ def configure_logging(
     for name in SILENCED_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
 
-    processors: list[Processor] = [structlog.stdlib.filter_by_level, _to_fast_path]
-    _Processors.configured = processors
     structlog.configure(
-        processors=processors,
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
+        processors=_STRUCTLOG_PROCESSORS,
+        logger_factory=_SinkFactory(),
+        wrapper_class=structlog.make_filtering_bound_logger(numeric_level),
         context_class=dict,
-        # Not cached: a module-level logger used before `configure_logging` (an
-        # import-time message, a test that builds an app without setup) would
-        # otherwise keep structlog's default configuration for the whole process.
-        cache_logger_on_first_use=False,
+        # A logger used before this call (at import time, say) ran under structlog's
+        # defaults, which do not cache: it is cached at its first use from now on.
+        cache_logger_on_first_use=True,
     )
 
 
-def get_logger(name: str | None = None) -> Logger:
+def get_logger(name: str | None = None) -> FilteringBoundLogger:
     """A logger; `name` becomes the ``logger`` field (the caller's module if None)."""
     if name is None:
         name = str(sys._getframe(1).f_globals.get("__name__", "root"))
-    return Logger(name)
+    logger: FilteringBoundLogger = structlog.get_logger(name)
+    return logger

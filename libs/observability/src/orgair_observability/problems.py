@@ -25,8 +25,8 @@ from starlette.responses import Response
 
 from orgair_observability.correlation import (
     CORRELATION_HEADER,
-    CORRELATION_ID_KEY,
     get_correlation_id,
+    request_correlation_id,
 )
 from orgair_observability.logging import get_logger, mark_exception_logged
 
@@ -227,22 +227,11 @@ def json_pointer(location: Sequence[str | int]) -> str:
     return "".join("/" + str(token).replace("~", "~0").replace("/", "~1") for token in location)
 
 
-def _request_correlation_id(request: Request) -> str | None:
-    # The scope state outlives the middleware's contextvar binding: Starlette runs
-    # the 500 handler outside all user middleware, after the binding was reset.
-    state = request.scope.get("state")
-    if isinstance(state, Mapping):
-        value = state.get(CORRELATION_ID_KEY)
-        if isinstance(value, str):
-            return value
-    return get_correlation_id()
-
-
 async def _problem_error_handler(request: Request, exc: Exception) -> Response:
     if not isinstance(exc, ProblemError):
         raise TypeError(f"registered for ProblemError, got {type(exc).__name__}")
     return exc.to_response(
-        instance=request.url.path, correlation_id=_request_correlation_id(request)
+        instance=request.url.path, correlation_id=request_correlation_id(request.scope)
     )
 
 
@@ -280,7 +269,7 @@ async def _http_exception_handler(request: Request, exc: Exception) -> Response:
         detail,
         instance=request.url.path,
         headers=headers,
-        correlation_id=_request_correlation_id(request),
+        correlation_id=request_correlation_id(request.scope),
         **extensions,
     )
 
@@ -305,14 +294,14 @@ async def _validation_error_handler(request: Request, exc: Exception) -> Respons
         f"The request has {count} invalid value{'s' if count != 1 else ''}; "
         "see 'errors' for each one.",
         instance=request.url.path,
-        correlation_id=_request_correlation_id(request),
+        correlation_id=request_correlation_id(request.scope),
         errors=errors,
     )
 
 
 def _internal_error_handler(*, debug: bool) -> ExceptionHandler:
     async def handle(request: Request, exc: Exception) -> Response:
-        correlation_id = _request_correlation_id(request)
+        correlation_id = request_correlation_id(request.scope)
         _log.error(
             "unhandled_exception",
             exc_info=exc,

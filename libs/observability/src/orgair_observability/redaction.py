@@ -6,9 +6,13 @@ Two independent layers:
   their key (``password``, ``SECRET_KEY``, ``x_api_key`` …) and renders pydantic
   secret types as ``**********`` wherever they appear.
 * `register_secret_values` records the literal secret strings a process knows
-  (its settings' `SecretStr` values); `scrub_registered_secrets` replaces them
-  in the finished line. It catches a secret that slipped in under an innocent
-  key, inside an exception message or in a third-party library's log record.
+  (`setting_secrets.secret_values`: its settings' secrets and URL passwords);
+  `scrub_registered_secrets` replaces them in the finished line. It catches a
+  secret that slipped in under an innocent key, inside an exception message or in
+  a third-party library's log record, and does the same for any other text shown
+  to an operator (the init job's error lines).
+
+`mask_url_password` gives a connection URL that is safe to print.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import re
 import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import orjson
 from pydantic import Secret, SecretBytes, SecretStr
@@ -89,13 +93,28 @@ def _redact(value: Any) -> Any:
     return value
 
 
+# A log call site writes the same field names every time: the sensitive names among
+# them are remembered per tuple of names, in order (bounded, as above).
+_SENSITIVE_NAMES_OF: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+_MAX_REMEMBERED_NAME_SETS = 4096
+
+
 def redact_secrets(_logger: WrappedLogger, _method_name: str, event_dict: EventDict) -> EventDict:
     """structlog processor: mask sensitive keys (at any depth) and pydantic secrets."""
-    for key, value in event_dict.items():
-        if is_sensitive_key(key):
-            event_dict[key] = _mask_value(value)
-        elif type(value) not in _PLAIN_TYPES:
-            event_dict[key] = _redact(value)
+    names = tuple(event_dict)
+    sensitive = _SENSITIVE_NAMES_OF.get(names)
+    if sensitive is None:
+        sensitive = tuple(name for name in names if is_sensitive_key(name))
+        if len(_SENSITIVE_NAMES_OF) < _MAX_REMEMBERED_NAME_SETS:
+            _SENSITIVE_NAMES_OF[names] = sensitive
+    for name in sensitive:
+        event_dict[name] = _mask_value(event_dict[name])
+    # Nearly every line holds plain values only (masked ones are plain now): one
+    # C-level pass settles that; otherwise the values that are not plain are walked.
+    if not _PLAIN_TYPES.issuperset(map(type, event_dict.values())):
+        for key, value in event_dict.items():
+            if type(value) not in _PLAIN_TYPES:
+                event_dict[key] = _redact(value)
     return event_dict
 
 
@@ -162,3 +181,19 @@ def register_secret_values(values: Iterable[str]) -> None:
 def scrub_registered_secrets(line: str) -> str:
     """`line` with every registered secret value replaced by ``***``."""
     return _registry.scrub(line)
+
+
+def mask_url_password(url: str) -> str:
+    """`url` with its password (if any) shown as ``***``; the user name stays."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:  # not a URL: nothing to mask by position
+        return url
+    if password is None:
+        return url
+    user = parts.username or ""
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    netloc = f"{user}:{REDACTED}@{host}{port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))

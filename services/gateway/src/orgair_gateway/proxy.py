@@ -30,7 +30,8 @@ from orgair_auth import Identity, IdentitySigner, request_target
 from orgair_gateway.asgi import send_problem, state
 from orgair_gateway.body_limit import RequestBodyTooLarge, body_limit_exceeded
 from orgair_gateway.credentials import CREDENTIAL_HEADERS
-from orgair_observability import get_correlation_id, get_logger
+from orgair_observability import get_logger
+from orgair_observability.correlation import request_correlation_id
 from orgair_observability.logging import mark_exception_logged
 from orgair_observability.metrics import UPSTREAM_ERRORS
 
@@ -279,7 +280,7 @@ class UpstreamProxy:
         headers.append(("X-Forwarded-Proto", scope.get("scheme", "http")))
         if host:
             headers.append(("X-Forwarded-Host", host))
-        correlation_id = get_correlation_id()
+        correlation_id = request_correlation_id(scope)
         if correlation_id:
             headers.append(("X-Correlation-ID", correlation_id))
         headers.extend(trace_headers(caller_trace))

@@ -8,6 +8,13 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from tenacity import (
+    Retrying,
+    retry_if_exception_type,
+    retry_if_result,
+    stop_after_delay,
+    wait_fixed,
+)
 
 
 def find_alembic_ini() -> Path:
@@ -74,17 +81,14 @@ def wait_for_head(url: str, *, timeout: float, interval: float = 2.0) -> bool:
 
     What a service replica runs before it starts, so it never serves an old schema
     while the init job is still migrating (and never migrates concurrently itself).
+    A database that cannot be read yet (still starting) counts as not at head.
     """
-    import time
-
     head = current_head()
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if current_revision(url) == head:
-                return True
-        except Exception:  # noqa: S110 (the database may still be starting; keep polling)
-            pass
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(interval)
+    polling = Retrying(
+        stop=stop_after_delay(timeout),
+        wait=wait_fixed(interval),
+        retry=retry_if_exception_type(Exception) | retry_if_result(lambda at_head: not at_head),
+        retry_error_callback=lambda _state: False,
+    )
+    at_head: bool = polling(lambda: current_revision(url) == head)
+    return at_head

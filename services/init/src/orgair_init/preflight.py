@@ -1,23 +1,39 @@
 """Real checks of every dependency, each retried for a bounded time.
 
-In compose the dependencies may still be starting when init runs, so each check
-retries with back-off until `PREFLIGHT_TIMEOUT_SECONDS`; then it fails with one
-line naming the dependency, where it was looked for (password masked) and why.
+In compose the dependencies may still be starting when init runs, so each check is
+retried (tenacity: exponential back-off with jitter, for any exception) until
+`PREFLIGHT_TIMEOUT_SECONDS`; then it fails with one line naming the dependency,
+where it was looked for (password masked) and why (registered secrets scrubbed).
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import redis
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    stop_before_delay,
+    wait_exponential_jitter,
+)
 
 from orgair_config import Settings
 from orgair_database import build_engine, describe_url
-from orgair_init.redaction import mask_url
 from orgair_objectstore import ObjectStore
+from orgair_observability import get_logger
+from orgair_observability.redaction import (
+    mask_url_password,
+    register_secret_values,
+    scrub_registered_secrets,
+)
+from orgair_observability.setting_secrets import secret_values
 
+log = get_logger(__name__)
+
+FIRST_BACKOFF_SECONDS = 0.25
 MAX_BACKOFF_SECONDS = 4.0
 
 
@@ -37,50 +53,48 @@ class CheckResult:
         )
 
 
-def _reason(exc: BaseException, secrets: list[str]) -> str:
+def _reason(exc: BaseException) -> str:
     first_line = (str(exc).strip().splitlines() or [""])[0][:300]
     text = f"{type(exc).__name__}: {first_line}" if first_line else type(exc).__name__
-    for secret in secrets:
-        text = text.replace(secret, "***")
-    return text
+    return scrub_registered_secrets(text)
 
 
-def retry_check(
-    name: str,
-    target: str,
-    check: Callable[[], str],
-    *,
-    timeout: float,
-    secrets: list[str],
-    sleep: Callable[[float], None] = time.sleep,
-) -> CheckResult:
-    """Call `check` until it returns (its text is the success detail) or `timeout` runs out."""
-    deadline = time.monotonic() + timeout
-    delay = 0.25
+def retry_check(name: str, target: str, check: Callable[[], str], *, timeout: float) -> CheckResult:
+    """Call `check` until it returns (its text is the success detail) or `timeout` runs
+    out: no attempt starts after `timeout` seconds (`stop_before_delay`), so the
+    whole check ends within it plus one attempt's own time-outs. Each failed attempt
+    is logged (``preflight_waiting``): an operator sees what init is waiting for."""
+
+    def waiting(state: RetryCallState) -> None:
+        outcome = state.outcome
+        error = outcome.exception() if outcome is not None else None
+        log.info(
+            "preflight_waiting",
+            dependency=name,
+            attempt=state.attempt_number,
+            retry_in_s=round(state.upcoming_sleep, 2),
+            reason=_reason(error) if error is not None else None,
+        )
+
     attempts = 0
-    while True:
-        attempts += 1
-        try:
-            return CheckResult(name, target, True, attempts, check())
-        except Exception as exc:
-            reason = _reason(exc, secrets)
-            if time.monotonic() + delay > deadline:
-                return CheckResult(name, target, False, attempts, reason)
-        sleep(delay)
-        delay = min(delay * 2, MAX_BACKOFF_SECONDS)
-
-
-def _secrets(settings: Settings) -> list[str]:
-    values = [
-        settings.DATABASE_URL,
-        settings.SNOWFLAKE_PASSWORD,
-        settings.AWS_ACCESS_KEY_ID,
-        settings.AWS_SECRET_ACCESS_KEY,
-        settings.SECRET_KEY,
-    ]
-    return [
-        v.get_secret_value() for v in values if v is not None and len(v.get_secret_value()) >= 4
-    ]
+    try:
+        for attempt in Retrying(
+            stop=stop_before_delay(timeout),
+            wait=wait_exponential_jitter(
+                multiplier=FIRST_BACKOFF_SECONDS,
+                max=MAX_BACKOFF_SECONDS,
+                jitter=FIRST_BACKOFF_SECONDS,
+            ),
+            retry=retry_if_exception_type(Exception),
+            before_sleep=waiting,
+            reraise=True,
+        ):
+            with attempt:
+                attempts = attempt.retry_state.attempt_number
+                detail = check()
+    except Exception as exc:
+        return CheckResult(name, target, False, attempts, _reason(exc))
+    return CheckResult(name, target, True, attempts, detail)
 
 
 def check_database(settings: Settings, *, timeout: float) -> CheckResult:
@@ -93,9 +107,7 @@ def check_database(settings: Settings, *, timeout: float) -> CheckResult:
         return "SELECT 1 answered"
 
     try:
-        return retry_check(
-            "database", describe_url(url), ping, timeout=timeout, secrets=_secrets(settings)
-        )
+        return retry_check("database", describe_url(url), ping, timeout=timeout)
     finally:
         engine.dispose()
 
@@ -121,9 +133,7 @@ def check_redis(settings: Settings, *, timeout: float) -> list[CheckResult]:
             return "PING answered"
 
         try:
-            results.append(
-                retry_check(name, mask_url(url), ping, timeout=timeout, secrets=_secrets(settings))
-            )
+            results.append(retry_check(name, mask_url_password(url), ping, timeout=timeout))
         finally:
             client.close()
     return results
@@ -142,10 +152,13 @@ def check_s3(settings: Settings, *, timeout: float) -> CheckResult:
         )
 
     target = settings.S3_ENDPOINT_URL or "AWS S3"
-    return retry_check("s3", target, reach, timeout=timeout, secrets=_secrets(settings))
+    return retry_check("s3", target, reach, timeout=timeout)
 
 
 def run_preflight(settings: Settings) -> list[CheckResult]:
+    # Error texts may quote a URL or a credential: every secret of the settings is
+    # scrubbed from them (and from this process's log lines) from here on.
+    register_secret_values(secret_values(settings))
     timeout = settings.PREFLIGHT_TIMEOUT_SECONDS
     return [
         check_database(settings, timeout=timeout),

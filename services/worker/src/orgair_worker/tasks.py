@@ -1,7 +1,8 @@
 """The Celery tasks of a fund scoring job: start, score_chunk (one per chunk), finalize.
 
-Tasks are thin: the work and its idempotency live in `fund_jobs`. Here: retries with
-exponential back-off and jitter for transient errors (database, S3, Redis, broker),
+Tasks are thin: the work and its idempotency live in `fund_jobs`. Here: Celery's own
+retries (`autoretry_for` the transient errors: database, S3, Redis, broker) with
+exponential back-off and full jitter, capped at `CELERY_RETRY_BACKOFF_MAX_SECONDS`,
 at most `CELERY_TASK_MAX_RETRIES` times; a task that still fails (or hits its time
 limit, or meets an unexpected error) fails the job, with a reason, instead of
 leaving it running forever.
@@ -9,10 +10,10 @@ leaving it running forever.
 
 from __future__ import annotations
 
-import random
+import math
 import uuid
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 import redis
 import structlog
@@ -38,7 +39,6 @@ from orgair_worker.app import app
 from orgair_worker.runtime import resources
 
 log = get_logger(__name__)
-T = TypeVar("T")
 
 # Worth another try: the dependency may be back in a moment. An IntegrityError means
 # another delivery of the same chunk wrote first; the retry skips what it wrote.
@@ -54,37 +54,46 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     ConnectionError,
     TimeoutError,
 )
-BACKOFF_BASE_SECONDS = 1.0
-
-
-def backoff_seconds(attempt: int, cap: float) -> float:
-    """Exponential back-off with jitter: about 1, 2, 4 … seconds, at most `cap`."""
-    ceiling = min(cap, BACKOFF_BASE_SECONDS * float(2**attempt))
-    return ceiling * random.uniform(0.5, 1.0)  # noqa: S311 (jitter, not cryptography)
 
 
 class FundJobTask(Task):  # type: ignore[misc]
-    """Base of the job's tasks: the first argument is always the job id."""
+    """Base of the job's tasks: the first argument is always the job id.
 
-    def run_retrying(self, job_id: str, work: Callable[[], T]) -> T:
-        try:
-            return work()
-        except TRANSIENT_ERRORS as exc:
-            settings = get_settings()
-            attempt = int(self.request.retries)
-            if attempt >= settings.CELERY_TASK_MAX_RETRIES:
-                raise
-            countdown = backoff_seconds(attempt, settings.CELERY_RETRY_BACKOFF_MAX_SECONDS)
-            log.warning(
-                "task_retrying",
-                job_id=job_id,
-                attempt=attempt + 1,
-                countdown_s=round(countdown, 2),
-                error=type(exc).__name__,
-            )
-            raise self.retry(
-                exc=exc, countdown=countdown, max_retries=settings.CELERY_TASK_MAX_RETRIES
-            ) from exc
+    A transient error raised by a task is retried by Celery (`autoretry_for`); the
+    wait before retry n is a random whole number of seconds up to
+    min(2**n, CELERY_RETRY_BACKOFF_MAX_SECONDS) (`retry_backoff`, `retry_jitter`).
+    A retry runs the whole task again, which the steps in `fund_jobs` allow.
+    """
+
+    autoretry_for = TRANSIENT_ERRORS
+    retry_backoff = True
+    retry_jitter = True
+
+    # Read from the settings when Celery asks (the app is configured lazily, not at
+    # import): the retry limit at each retry, the back-off cap when the task is made.
+    @property
+    def max_retries(self) -> int:
+        return get_settings().CELERY_TASK_MAX_RETRIES
+
+    @property
+    def retry_backoff_max(self) -> int:
+        # Celery counts back-off in whole seconds.
+        return max(1, math.ceil(get_settings().CELERY_RETRY_BACKOFF_MAX_SECONDS))
+
+    def on_retry(
+        self,
+        exc: Exception,
+        task_id: str,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        einfo: ExceptionInfo,
+    ) -> None:
+        log.warning(
+            "task_retrying",
+            job_id=args[0] if args else kwargs.get("job_id"),
+            attempt=int(self.request.retries) + 1,
+            error=type(exc).__name__,
+        )
 
     def on_failure(
         self,
@@ -130,7 +139,7 @@ def job_task(name: str) -> Callable[[Callable[..., None]], Any]:
 def start_fund_job(self: FundJobTask, job_id: str) -> None:
     structlog.contextvars.bind_contextvars(job_id=job_id)
     job = uuid.UUID(job_id)
-    chunks = self.run_retrying(job_id, lambda: fund_jobs.start_job(resources(), job))
+    chunks = fund_jobs.start_job(resources(), job)
     if chunks is None:
         return
     if not chunks:  # an empty fund: nothing to score, only the (empty) report
@@ -139,7 +148,7 @@ def start_fund_job(self: FundJobTask, job_id: str) -> None:
         score_fund_chunk.apply_async(
             (job_id, index, [str(company) for company in chunk]), queue=QUEUE, headers=_headers()
         )
-    self.run_retrying(job_id, lambda: fund_jobs.mark_chunks_enqueued(resources(), job))
+    fund_jobs.mark_chunks_enqueued(resources(), job)
     log.info("job_fanned_out", chunks=len(chunks))
 
 
@@ -148,7 +157,7 @@ def score_fund_chunk(self: FundJobTask, job_id: str, chunk: int, company_ids: li
     structlog.contextvars.bind_contextvars(job_id=job_id, chunk=chunk)
     job = uuid.UUID(job_id)
     companies = [uuid.UUID(company) for company in company_ids]
-    outcome = self.run_retrying(job_id, lambda: fund_jobs.score_chunk(resources(), job, companies))
+    outcome = fund_jobs.score_chunk(resources(), job, companies)
     log.info("chunk_scored", scored=outcome.scored, failed=outcome.failed)
     # Also when this delivery wrote nothing new: the delivery that completed the job
     # may have died before it could enqueue the finalize task. Finalizing is idempotent.
@@ -160,4 +169,4 @@ def score_fund_chunk(self: FundJobTask, job_id: str, chunk: int, company_ids: li
 def finalize_fund_job(self: FundJobTask, job_id: str) -> None:
     structlog.contextvars.bind_contextvars(job_id=job_id)
     job = uuid.UUID(job_id)
-    self.run_retrying(job_id, lambda: fund_jobs.finalize_job(resources(), job))
+    fund_jobs.finalize_job(resources(), job)
