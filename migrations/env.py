@@ -1,4 +1,7 @@
-"""Alembic environment: one migration history for SQLite, Postgres and Snowflake.
+"""Alembic environment: one migration history for the system of record (SQLite, PostgreSQL).
+
+Snowflake is not a target: it is the warehouse, whose schema `orgair_warehouse` derives
+from the same models (`orgair warehouse schema`).
 
 The URL comes from `sqlalchemy.url` when a caller set it (init, tests, `-x url=`),
 else from Settings. SQLite runs in batch mode so ALTERs work there too.
@@ -11,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from alembic import context
-from alembic.ddl.impl import DefaultImpl
 from sqlalchemy import engine_from_config, pool
 from sqlalchemy.engine import make_url
 
@@ -25,14 +27,6 @@ from orgair_domain.models import metadata
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 config = context.config
-
-
-class SnowflakeImpl(DefaultImpl):
-    """Alembic has no built-in Snowflake support; defining the impl registers it
-    (the approach snowflake-sqlalchemy documents). Snowflake DDL is not transactional."""
-
-    __dialect__ = "snowflake"
-    transactional_ddl = False
 
 
 def _url() -> str:

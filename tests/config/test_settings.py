@@ -130,20 +130,69 @@ def test_production_refuses_each_embedded_default(override: dict[str, Any], vari
     assert any(line.startswith(variable) for line in lines), lines
 
 
-def test_snowflake_url_built_from_parts_and_masked() -> None:
-    settings = build(
-        SNOWFLAKE_ACCOUNT="acme-xy123", SNOWFLAKE_USER="svc", SNOWFLAKE_PASSWORD="p@ss/word",
-        SNOWFLAKE_WAREHOUSE="WH",
-    )  # fmt: skip
-    assert settings.database_url.startswith("snowflake://svc:p%40ss%2Fword@acme-xy123/PE_ORGAIR/")
-    assert "warehouse=WH" in settings.database_url
+SNOWFLAKE_WAREHOUSE_SETTINGS: dict[str, Any] = {
+    "SNOWFLAKE_ACCOUNT": "acme-xy123",
+    "SNOWFLAKE_USER": "svc",
+    "SNOWFLAKE_PASSWORD": "p@ss/word",
+    "SNOWFLAKE_WAREHOUSE": "WH",
+}
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["snowflake://svc:p%40ss@acme-xy123/PE_ORGAIR/PUBLIC?warehouse=WH", "SNOWFLAKE://svc@acme"],
+)
+def test_snowflake_is_refused_as_the_system_of_record_with_why_and_what_instead(url: str) -> None:
+    [line] = problems(DATABASE_URL=url)
+    assert line.startswith("DATABASE_URL: Snowflake cannot be the system of record")
+    assert "enforce only NOT NULL" in line and "row locks" in line  # why
+    assert "use PostgreSQL (SQLite for development)" in line  # what instead
+    assert "SNOWFLAKE_*" in line  # and where Snowflake belongs
+    assert "p%40ss" not in line and "svc" not in line
+
+
+def test_snowflake_settings_configure_the_warehouse_not_the_database() -> None:
+    settings = build(**SNOWFLAKE_WAREHOUSE_SETTINGS)
+    assert settings.database_url == "sqlite:///var/orgair.db"  # no Snowflake URL is built
+    assert settings.warehouse_configured
     assert "p@ss/word" not in repr(settings)
-    lines = problems(SNOWFLAKE_ACCOUNT="acme-xy123")
-    assert "SNOWFLAKE_USER" in lines[0] and "SNOWFLAKE_WAREHOUSE" in lines[0]
-    # An explicit DATABASE_URL wins.
-    assert (
-        build(SNOWFLAKE_ACCOUNT="a", DATABASE_URL="sqlite:///x.db").database_url == "sqlite:///x.db"
-    )
+    assert not build().warehouse_configured
+    postgres = "postgresql+psycopg://orgair:pw@db:5432/orgair"
+    both = build(DATABASE_URL=postgres, **SNOWFLAKE_WAREHOUSE_SETTINGS)
+    assert both.database_url == postgres and both.warehouse_configured
+    [line] = problems(SNOWFLAKE_ACCOUNT="acme-xy123")
+    assert line.startswith("SNOWFLAKE_USER, SNOWFLAKE_PASSWORD, SNOWFLAKE_WAREHOUSE required")
+
+
+@pytest.mark.parametrize("url", ["mysql+pymysql://u:p@h/db", "oracle://h/db", "not a url"])
+def test_other_databases_are_refused(url: str) -> None:
+    [line] = problems(DATABASE_URL=url)
+    assert line.startswith("DATABASE_URL: unsupported database")
+    assert line.endswith("use PostgreSQL (SQLite for development)")
+
+
+@pytest.mark.parametrize("url", ["sqlite:///var/orgair.db", "sqlite:////data/orgair.db", None])
+def test_production_refuses_sqlite_and_names_postgresql(url: str | None) -> None:
+    lines = problems(**(GOOD_PRODUCTION | {"DATABASE_URL": url}))
+    [line] = [line for line in lines if line.startswith("DATABASE_URL")]
+    assert "must be a PostgreSQL URL in production" in line
+
+
+def test_production_refuses_a_local_snowflake_emulator() -> None:
+    warehouse = SNOWFLAKE_WAREHOUSE_SETTINGS | {"SNOWFLAKE_ENDPOINT_URL": "http://127.0.0.1:8085"}
+    [line] = problems(**(GOOD_PRODUCTION | warehouse))
+    assert line.startswith("SNOWFLAKE_ENDPOINT_URL must not be a local Snowflake emulator")
+    assert build(**(GOOD_PRODUCTION | SNOWFLAKE_WAREHOUSE_SETTINGS)).warehouse_configured
+
+
+def test_periodic_export_needs_the_warehouse_and_a_budget_below_the_task_limit() -> None:
+    [line] = problems(WAREHOUSE_EXPORT_INTERVAL_SECONDS=300)
+    assert line.startswith("WAREHOUSE_EXPORT_INTERVAL_SECONDS:") and "SNOWFLAKE_ACCOUNT" in line
+    assert build(WAREHOUSE_EXPORT_INTERVAL_SECONDS=0).WAREHOUSE_EXPORT_INTERVAL_SECONDS == 0
+    enabled = build(WAREHOUSE_EXPORT_INTERVAL_SECONDS=300, **SNOWFLAKE_WAREHOUSE_SETTINGS)
+    assert enabled.WAREHOUSE_EXPORT_INTERVAL_SECONDS == 300
+    [line] = problems(WAREHOUSE_EXPORT_TIME_BUDGET_SECONDS=300)  # the soft limit is 300
+    assert line.startswith("WAREHOUSE_EXPORT_TIME_BUDGET_SECONDS must be less than")
 
 
 def test_secrets_are_masked_in_repr_and_dumps() -> None:
@@ -178,6 +227,18 @@ def test_service_start_with_bad_settings_prints_lines_not_a_traceback(tmp_path: 
     assert "Traceback" not in result.stderr
     assert "tiny-secret-value" not in result.stderr + result.stdout
     assert secret not in result.stderr + result.stdout
+
+
+def test_service_started_on_snowflake_stops_with_one_line(tmp_path: Path) -> None:
+    password = "sf-password-value"
+    result = run_entry(
+        {"SECRET_KEY": "dev-secret", "DATABASE_URL": f"snowflake://svc:{password}@acme/DB/PUBLIC"},
+        tmp_path,
+    )
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("scoring: configuration error: DATABASE_URL: Snowflake cannot be")
+    assert password not in result.stderr + result.stdout
 
 
 def test_dotenv_file_is_read(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -29,6 +29,8 @@ EXAMPLE_CREDENTIALS = frozenset(
 )
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", "localstack", "s3"})  # noqa: S104
 DEFAULT_DATABASE_URL = "sqlite:///var/orgair.db"
+# Databases that enforce unique and foreign keys and lock rows, which the API relies on.
+SYSTEM_OF_RECORD_BACKENDS = frozenset({"sqlite", "postgresql"})
 WEIGHT_FIELDS = (
     "W_DATA_INFRA",
     "W_AI_GOVERNANCE",
@@ -117,15 +119,18 @@ class Settings(ScoringSettings):
     API_V2_PREFIX: str = "/api/v2"
     RATE_LIMIT_PER_MINUTE: int = Field(default=60, ge=1, le=1000)
 
-    # Database: SQLite under var/ unless DATABASE_URL or the SNOWFLAKE_* settings say otherwise.
+    # Database: the system of record. It must enforce unique and foreign keys and lock
+    # rows (the API's rules rely on all three): PostgreSQL, or SQLite for development.
     DATABASE_URL: SecretStr | None = Field(
         default=None,
-        description="SQLAlchemy URL; empty = Snowflake when SNOWFLAKE_ACCOUNT is set, else SQLite.",
+        description="SQLAlchemy URL of the system of record: PostgreSQL (SQLite for "
+        "development); empty = sqlite:///var/orgair.db.",
     )
     DATABASE_POOL_SIZE: int = Field(default=5, ge=1, le=100)
     DATABASE_ECHO: bool = False
 
-    # Snowflake (optional: only used when SNOWFLAKE_ACCOUNT is set and DATABASE_URL is not)
+    # Snowflake: the warehouse every record is exported to (libs/warehouse), never the
+    # system of record. Unused while SNOWFLAKE_ACCOUNT is empty.
     SNOWFLAKE_ACCOUNT: str | None = None
     SNOWFLAKE_USER: str | None = None
     SNOWFLAKE_PASSWORD: SecretStr | None = None
@@ -133,6 +138,32 @@ class Settings(ScoringSettings):
     SNOWFLAKE_SCHEMA: str = "PUBLIC"
     SNOWFLAKE_WAREHOUSE: str | None = None
     SNOWFLAKE_ROLE: str = "PE_ORGAIR_ROLE"
+    SNOWFLAKE_ENDPOINT_URL: str | None = Field(
+        default=None,
+        description="Empty = Snowflake itself (<account>.snowflakecomputing.com); "
+        "otherwise e.g. the fakesnow emulator's http://127.0.0.1:PORT.",
+    )
+
+    # The warehouse export (orgair export snowflake; the worker's periodic task)
+    WAREHOUSE_EXPORT_INTERVAL_SECONDS: int = Field(
+        default=0, ge=0, le=7 * 86400, description="The worker exports this often; 0 = off"
+    )
+    WAREHOUSE_EXPORT_BATCH_SIZE: int = Field(default=5000, ge=1, le=100_000)
+    WAREHOUSE_EXPORT_SETTLE_SECONDS: float = Field(
+        default=60.0,
+        ge=0,
+        le=3600,
+        description="Rows changed in the last N seconds wait for the next run: longer than "
+        "any write transaction plus the clock skew between replicas.",
+    )
+    WAREHOUSE_EXPORT_MAX_ATTEMPTS: int = Field(default=5, ge=1, le=20)
+    WAREHOUSE_EXPORT_TIME_BUDGET_SECONDS: float = Field(
+        default=240.0,
+        gt=0,
+        le=86400,
+        description="A periodic run starts no new batch after this long (the next run "
+        "resumes); below CELERY_TASK_SOFT_TIME_LIMIT_SECONDS.",
+    )
 
     # AWS / S3
     AWS_ACCESS_KEY_ID: SecretStr = SecretStr("test")
@@ -320,6 +351,7 @@ class Settings(ScoringSettings):
         "SNOWFLAKE_ACCOUNT",
         "SNOWFLAKE_USER",
         "SNOWFLAKE_WAREHOUSE",
+        "SNOWFLAKE_ENDPOINT_URL",
         mode="before",
     )
     @classmethod
@@ -345,8 +377,18 @@ class Settings(ScoringSettings):
                 "OPENAI_API_KEY or ANTHROPIC_API_KEY: at least one LLM key is required "
                 "in production"
             )
-        if self.database_url.startswith("sqlite"):
-            problems.append("DATABASE_URL must not be the embedded SQLite database in production")
+        if database_backend(self.database_url) != "postgresql":
+            problems.append(
+                "DATABASE_URL must be a PostgreSQL URL in production "
+                "(postgresql+psycopg://…); SQLite is for development"
+            )
+        if (
+            self.SNOWFLAKE_ENDPOINT_URL
+            and urlsplit(self.SNOWFLAKE_ENDPOINT_URL).hostname in LOCAL_HOSTS
+        ):
+            problems.append(
+                "SNOWFLAKE_ENDPOINT_URL must not be a local Snowflake emulator in production"
+            )
         if self.S3_ENDPOINT_URL and urlsplit(self.S3_ENDPOINT_URL).hostname in LOCAL_HOSTS:
             problems.append("S3_ENDPOINT_URL must not be a local S3 emulator in production")
         for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
@@ -359,15 +401,45 @@ class Settings(ScoringSettings):
         return self
 
     @model_validator(mode="after")
-    def _snowflake_complete(self) -> Settings:
-        if self.DATABASE_URL is None and self.SNOWFLAKE_ACCOUNT:
+    def _system_of_record_enforces_the_rules(self) -> Settings:
+        backend = database_backend(self.database_url)
+        if backend == "snowflake":
+            raise ValueError(
+                "DATABASE_URL: Snowflake cannot be the system of record: standard Snowflake "
+                "tables enforce only NOT NULL, and the API relies on unique and foreign keys "
+                "and row locks; use PostgreSQL (SQLite for development) and set SNOWFLAKE_* "
+                "to export every record to the warehouse"
+            )
+        if backend not in SYSTEM_OF_RECORD_BACKENDS:
+            raise ValueError(
+                f"DATABASE_URL: unsupported database {backend or '(no scheme)'!r}; "
+                "use PostgreSQL (SQLite for development)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _warehouse_complete(self) -> Settings:
+        problems: list[str] = []
+        if self.SNOWFLAKE_ACCOUNT:
             missing = [
                 name
                 for name in ("SNOWFLAKE_USER", "SNOWFLAKE_PASSWORD", "SNOWFLAKE_WAREHOUSE")
                 if getattr(self, name) is None
             ]
             if missing:
-                raise ValueError(f"{', '.join(missing)} required when SNOWFLAKE_ACCOUNT is set")
+                problems.append(f"{', '.join(missing)} required when SNOWFLAKE_ACCOUNT is set")
+        elif self.WAREHOUSE_EXPORT_INTERVAL_SECONDS:
+            problems.append(
+                "WAREHOUSE_EXPORT_INTERVAL_SECONDS: the periodic export needs the warehouse "
+                "(set SNOWFLAKE_ACCOUNT and the other SNOWFLAKE_* settings, or use 0 = off)"
+            )
+        if self.WAREHOUSE_EXPORT_TIME_BUDGET_SECONDS >= self.CELERY_TASK_SOFT_TIME_LIMIT_SECONDS:
+            problems.append(
+                "WAREHOUSE_EXPORT_TIME_BUDGET_SECONDS must be less than "
+                "CELERY_TASK_SOFT_TIME_LIMIT_SECONDS (a periodic run stops between batches)"
+            )
+        if problems:
+            raise ValueError("\n".join(problems))
         return self
 
     @model_validator(mode="after")
@@ -419,14 +491,12 @@ class Settings(ScoringSettings):
         """The effective SQLAlchemy URL (contains credentials: never log it)."""
         if self.DATABASE_URL is not None:
             return self.DATABASE_URL.get_secret_value()
-        if self.SNOWFLAKE_ACCOUNT and self.SNOWFLAKE_USER and self.SNOWFLAKE_PASSWORD:
-            password = quote(self.SNOWFLAKE_PASSWORD.get_secret_value(), safe="")
-            return (
-                f"snowflake://{quote(self.SNOWFLAKE_USER, safe='')}:{password}"
-                f"@{self.SNOWFLAKE_ACCOUNT}/{self.SNOWFLAKE_DATABASE}/{self.SNOWFLAKE_SCHEMA}"
-                f"?warehouse={self.SNOWFLAKE_WAREHOUSE}&role={self.SNOWFLAKE_ROLE}"
-            )
         return DEFAULT_DATABASE_URL
+
+    @property
+    def warehouse_configured(self) -> bool:
+        """Whether the SNOWFLAKE_* settings name a warehouse to export to."""
+        return self.SNOWFLAKE_ACCOUNT is not None
 
     @property
     def scoring_base_url(self) -> str:
@@ -444,6 +514,12 @@ class Settings(ScoringSettings):
     @property
     def is_production(self) -> bool:
         return self.APP_ENV == "production"
+
+
+def database_backend(url: str) -> str:
+    """`postgresql` for `postgresql+psycopg://…`, `sqlite`, `snowflake` …; '' without a scheme."""
+    scheme, separator, _ = url.partition("://")
+    return scheme.split("+", 1)[0].lower() if separator else ""
 
 
 def sqlite_path(url: str) -> Path | None:

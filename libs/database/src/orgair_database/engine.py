@@ -1,4 +1,4 @@
-"""Engine and session factory for SQLite, Postgres or Snowflake, chosen by URL."""
+"""Engine and session factory for the system of record: SQLite or PostgreSQL, chosen by URL."""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""The Snowflake warehouse the platform exports every record to."""
