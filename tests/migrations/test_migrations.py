@@ -105,11 +105,11 @@ def test_check_constraints_survive_sqlite_batch_migrations(tmp_path: Path) -> No
                 "'2026-01-01', '2026-01-01')"
             )
         for column, value in (("v_r_score", 101), ("talent_concentration", 2)):
-            with pytest.raises(IntegrityError), engine.begin() as connection:
+            with pytest.raises(IntegrityError, match="CHECK"), engine.begin() as connection:
                 connection.exec_driver_sql(
                     f"INSERT INTO assessments (id, company_id, assessment_type, assessment_date, "
-                    f"status, created_at, {column}) VALUES ('a1', 'c1', 'screening', "
-                    f"'2026-01-01', 'draft', '2026-01-01', {value})"
+                    f"status, created_at, updated_at, {column}) VALUES ('a1', 'c1', 'screening', "
+                    f"'2026-01-01', 'draft', '2026-01-01', '2026-01-01', {value})"
                 )
     finally:
         engine.dispose()

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, MetaData, String
+from sqlalchemy import DateTime, Dialect, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -62,6 +62,17 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+class JSONText(TypeDecorator[str]):
+    """A JSON document kept as its text, exactly as written (one form on every backend).
+
+    The database sees text; the type says "this is JSON" to readers of the schema: the
+    warehouse turns these columns into Snowflake `VARIANT`.
+    """
+
+    impl = Text
+    cache_ok = True
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -72,8 +83,19 @@ class Base(DeclarativeBase):
 
 
 class UUIDPrimaryKey:
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(
+        primary_key=True, default=uuid.uuid4, doc="Unique id (UUID, 36 characters)"
+    )
 
 
 class CreatedAt:
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, doc="When the row was written")
+
+
+class UpdatedAt:
+    """For rows that change: every UPDATE sets it (ORM flushes and Core `update()` alike),
+    which is how the warehouse export finds changed rows."""
+
+    updated_at: Mapped[datetime] = mapped_column(
+        default=utcnow, onupdate=utcnow, doc="When the row last changed"
+    )

@@ -6,10 +6,12 @@ from datetime import date
 from sqlalchemy import CheckConstraint, Float, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from orgair_database import Base, CreatedAt, UUIDPrimaryKey
+from orgair_database import Base, CreatedAt, UpdatedAt, UUIDPrimaryKey
 
 
-class Assessment(UUIDPrimaryKey, CreatedAt, Base):
+class Assessment(UUIDPrimaryKey, CreatedAt, UpdatedAt, Base):
+    """One assessment of a company; its status moves through the review life cycle."""
+
     __tablename__ = "assessments"
     __table_args__ = (
         CheckConstraint(
@@ -38,19 +40,41 @@ class Assessment(UUIDPrimaryKey, CreatedAt, Base):
         CheckConstraint("timing_factor > 0", name="timing_factor_positive"),
     )
 
-    company_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("companies.id"), index=True)
-    assessment_type: Mapped[str] = mapped_column(String(20))
-    assessment_date: Mapped[date]
-    status: Mapped[str] = mapped_column(String(20), default="draft")
-    primary_assessor: Mapped[str | None] = mapped_column(String(255))
-    secondary_assessor: Mapped[str | None] = mapped_column(String(255))
-    v_r_score: Mapped[float | None] = mapped_column(Float)
-    confidence_lower: Mapped[float | None] = mapped_column(Float)
-    confidence_upper: Mapped[float | None] = mapped_column(Float)
+    company_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("companies.id"), index=True, doc="companies.id"
+    )
+    assessment_type: Mapped[str] = mapped_column(
+        String(20), doc="screening | due_diligence | quarterly | exit_prep"
+    )
+    assessment_date: Mapped[date] = mapped_column(doc="Date of the assessment (UTC)")
+    status: Mapped[str] = mapped_column(
+        String(20),
+        default="draft",
+        doc="draft | in_progress | submitted | approved | superseded",
+    )
+    primary_assessor: Mapped[str | None] = mapped_column(String(255), doc="Lead assessor")
+    secondary_assessor: Mapped[str | None] = mapped_column(String(255), doc="Second assessor")
+    v_r_score: Mapped[float | None] = mapped_column(
+        Float, doc="V^R entered by the assessor, 0..100"
+    )
+    confidence_lower: Mapped[float | None] = mapped_column(
+        Float, doc="Lower bound of the assessor's confidence interval, 0..100"
+    )
+    confidence_upper: Mapped[float | None] = mapped_column(
+        Float, doc="Upper bound of the assessor's confidence interval, 0..100"
+    )
     # Scoring inputs other than the dimension scores. They live on the assessment, not the
     # company, because they are facts at assessment time and a score must be reproducible
     # from the assessment it was computed from.
-    talent_concentration: Mapped[float | None] = mapped_column(Float)
-    market_cap_percentile: Mapped[float | None] = mapped_column(Float)
-    alignment: Mapped[float | None] = mapped_column(Float)
-    timing_factor: Mapped[float | None] = mapped_column(Float)
+    talent_concentration: Mapped[float | None] = mapped_column(
+        Float, doc="Talent concentration TC, 0..1 (scoring input)"
+    )
+    market_cap_percentile: Mapped[float | None] = mapped_column(
+        Float, doc="Market-cap percentile in the sector, 0..1 (scoring input)"
+    )
+    alignment: Mapped[float | None] = mapped_column(
+        Float, doc="V^R/H^R alignment, 0..1 (scoring input; empty = derived)"
+    )
+    timing_factor: Mapped[float | None] = mapped_column(
+        Float, doc="Timing factor, clamped to 0.8..1.2 (scoring input; empty = profile)"
+    )

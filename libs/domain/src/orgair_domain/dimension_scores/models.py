@@ -5,10 +5,12 @@ import uuid
 from sqlalchemy import CheckConstraint, Float, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from orgair_database import Base, CreatedAt, UUIDPrimaryKey
+from orgair_database import Base, CreatedAt, UpdatedAt, UUIDPrimaryKey
 
 
-class DimensionScore(UUIDPrimaryKey, CreatedAt, Base):
+class DimensionScore(UUIDPrimaryKey, CreatedAt, UpdatedAt, Base):
+    """One of the seven dimension scores of an assessment (at most one per dimension)."""
+
     __tablename__ = "dimension_scores"
     __table_args__ = (
         UniqueConstraint("assessment_id", "dimension"),
@@ -18,9 +20,17 @@ class DimensionScore(UUIDPrimaryKey, CreatedAt, Base):
         CheckConstraint("evidence_count >= 0", name="evidence_count_non_negative"),
     )
 
-    assessment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("assessments.id"), index=True)
-    dimension: Mapped[str] = mapped_column(String(30))
-    score: Mapped[float] = mapped_column(Float)
-    weight: Mapped[float] = mapped_column(Float)
-    confidence: Mapped[float] = mapped_column(Float, default=0.8)
-    evidence_count: Mapped[int] = mapped_column(default=0)
+    assessment_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("assessments.id"), index=True, doc="assessments.id"
+    )
+    dimension: Mapped[str] = mapped_column(
+        String(30), doc="Dimension key: data_infrastructure, ai_governance, … (7 keys)"
+    )
+    score: Mapped[float] = mapped_column(Float, doc="Dimension score D_i, 0..100")
+    weight: Mapped[float] = mapped_column(Float, doc="Weight w_i, 0..1")
+    confidence: Mapped[float] = mapped_column(
+        Float, default=0.8, doc="Assessor's confidence in the score, 0..1"
+    )
+    evidence_count: Mapped[int] = mapped_column(
+        default=0, doc="Pieces of evidence behind the score (n of the reliability formula)"
+    )

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from orgair_database import Base, CreatedAt, UUIDPrimaryKey, utcnow
+from orgair_database import Base, CreatedAt, UUIDPrimaryKey, append_only, utcnow
 
 
 class ScoringJob(UUIDPrimaryKey, CreatedAt, Base):
@@ -29,38 +29,52 @@ class ScoringJob(UUIDPrimaryKey, CreatedAt, Base):
         Index(None, "state"),
     )
 
-    fund_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("funds.id"))
-    profile_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("parameter_profiles.id"))
-    parameters_version: Mapped[str] = mapped_column(String(64))
-    parameters_hash: Mapped[str] = mapped_column(String(64))
-    state: Mapped[str] = mapped_column(String(16), default="queued")
-    total: Mapped[int] = mapped_column(default=0)
-    scored: Mapped[int] = mapped_column(default=0)
-    failed: Mapped[int] = mapped_column(default=0)
-    error: Mapped[str | None] = mapped_column(Text)
-    report_json_key: Mapped[str | None] = mapped_column(String(512))
-    report_csv_key: Mapped[str | None] = mapped_column(String(512))
-    idempotency_key: Mapped[str | None] = mapped_column(String(255))
-    correlation_id: Mapped[str | None] = mapped_column(String(128))
-    created_by: Mapped[str] = mapped_column(String(64))
-    cancelled_by: Mapped[str | None] = mapped_column(String(64))
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    fund_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("funds.id"), doc="funds.id")
+    profile_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("parameter_profiles.id"), doc="parameter_profiles.id the job scores with"
+    )
+    parameters_version: Mapped[str] = mapped_column(String(64), doc="Profile name")
+    parameters_hash: Mapped[str] = mapped_column(String(64), doc="Hash of the parameter set")
+    state: Mapped[str] = mapped_column(
+        String(16), default="queued", doc="queued | running | succeeded | failed | cancelled"
+    )
+    total: Mapped[int] = mapped_column(default=0, doc="Companies to score")
+    scored: Mapped[int] = mapped_column(default=0, doc="Companies scored so far")
+    failed: Mapped[int] = mapped_column(default=0, doc="Companies that could not be scored")
+    error: Mapped[str | None] = mapped_column(Text, doc="Why the job failed")
+    report_json_key: Mapped[str | None] = mapped_column(String(512), doc="S3 key, JSON report")
+    report_csv_key: Mapped[str | None] = mapped_column(String(512), doc="S3 key, CSV report")
+    idempotency_key: Mapped[str | None] = mapped_column(
+        String(255), doc="Idempotency-Key of the POST that created it"
+    )
+    correlation_id: Mapped[str | None] = mapped_column(
+        String(128), doc="Correlation id of the request (find its logs and trace)"
+    )
+    created_by: Mapped[str] = mapped_column(String(64), doc="API key id that started it")
+    cancelled_by: Mapped[str | None] = mapped_column(String(64), doc="API key id that cancelled")
+    updated_at: Mapped[datetime] = mapped_column(
+        default=utcnow, onupdate=utcnow, doc="When the row last changed"
+    )
     # Set once the broker accepted the first task; a retried POST (same Idempotency-Key)
     # publishes it again only while this is empty.
-    enqueued_at: Mapped[datetime | None]
-    started_at: Mapped[datetime | None]
-    chunks_enqueued_at: Mapped[datetime | None]
-    finished_at: Mapped[datetime | None]
+    enqueued_at: Mapped[datetime | None] = mapped_column(doc="When the queue took the job")
+    started_at: Mapped[datetime | None] = mapped_column(doc="When a worker started it")
+    chunks_enqueued_at: Mapped[datetime | None] = mapped_column(
+        doc="When every chunk task was enqueued"
+    )
+    finished_at: Mapped[datetime | None] = mapped_column(doc="When it reached its final state")
 
 
 class ScoringJobFailure(UUIDPrimaryKey, CreatedAt, Base):
     """A company the job could not score, and why. At most one per company and job."""
 
     __tablename__ = "scoring_job_failures"
-    __table_args__ = (UniqueConstraint("job_id", "company_id"),)
+    __table_args__ = (UniqueConstraint("job_id", "company_id"), {"info": append_only()})
 
-    job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("scoring_jobs.id"))
-    company_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("companies.id"))
-    assessment_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("assessments.id"))
-    code: Mapped[str] = mapped_column(String(32))
-    reason: Mapped[str] = mapped_column(Text)
+    job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("scoring_jobs.id"), doc="scoring_jobs.id")
+    company_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("companies.id"), doc="companies.id")
+    assessment_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("assessments.id"), doc="assessments.id it tried to score, if any"
+    )
+    code: Mapped[str] = mapped_column(String(32), doc="Machine-readable failure code")
+    reason: Mapped[str] = mapped_column(Text, doc="Why, in words")

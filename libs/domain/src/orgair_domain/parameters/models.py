@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from sqlalchemy import String, Text, UniqueConstraint
+from sqlalchemy import String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from orgair_database import Base, CreatedAt, UUIDPrimaryKey
+from orgair_database import Base, CreatedAt, JSONText, UUIDPrimaryKey, append_only
 
 
 class ParameterProfile(UUIDPrimaryKey, CreatedAt, Base):
@@ -14,10 +14,16 @@ class ParameterProfile(UUIDPrimaryKey, CreatedAt, Base):
     """
 
     __tablename__ = "parameter_profiles"
-    __table_args__ = (UniqueConstraint("version", "parameters_hash"),)
+    __table_args__ = (UniqueConstraint("version", "parameters_hash"), {"info": append_only()})
 
-    version: Mapped[str] = mapped_column(String(64), index=True)
-    parameters_hash: Mapped[str] = mapped_column(String(64))
-    parameters: Mapped[str] = mapped_column(Text)
-    source: Mapped[str] = mapped_column(String(16))
-    created_by: Mapped[str | None] = mapped_column(String(64))
+    version: Mapped[str] = mapped_column(
+        String(64), index=True, doc="Profile name (v1.0, v2.0 or a custom name)"
+    )
+    parameters_hash: Mapped[str] = mapped_column(
+        String(64), doc="SHA-256 of the canonical parameter set"
+    )
+    parameters: Mapped[str] = mapped_column(
+        JSONText, doc="The full parameter set (weights, alpha, beta, lambda, delta, sectors, CI)"
+    )
+    source: Mapped[str] = mapped_column(String(16), doc="builtin | custom")
+    created_by: Mapped[str | None] = mapped_column(String(64), doc="API key id (custom profiles)")
