@@ -1,4 +1,5 @@
-"""`updated_at` on the tables whose rows change, so the warehouse export finds changes.
+"""`updated_at` on the tables whose rows change, so the warehouse export finds changes;
+an index on (change column, id) on every table, the order the export reads them in.
 
 Assessments change status, dimension scores are edited, scores are decided by reviewers,
 fund memberships are closed, API keys are revoked: each UPDATE now sets `updated_at`
@@ -15,6 +16,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from migrations.helpers import create_index, drop_index
 from orgair_database import NAMING_CONVENTION, UTCDateTime
 
 revision: str = "0005"
@@ -31,6 +33,22 @@ LAST_KNOWN_CHANGE = {
     "api_keys": "COALESCE(revoked_at, created_at)",
 }
 
+# table -> the column whose order the export follows (keyset pagination with id)
+CHANGE_COLUMN = {
+    "industries": "created_at",
+    "companies": "updated_at",
+    "assessments": "updated_at",
+    "dimension_scores": "updated_at",
+    "api_keys": "updated_at",
+    "parameter_profiles": "created_at",
+    "org_air_scores": "updated_at",
+    "review_decisions": "decided_at",
+    "funds": "updated_at",
+    "fund_memberships": "updated_at",
+    "scoring_jobs": "updated_at",
+    "scoring_job_failures": "created_at",
+}
+
 
 def upgrade() -> None:
     for table, last_change in LAST_KNOWN_CHANGE.items():
@@ -41,9 +59,13 @@ def upgrade() -> None:
         op.execute(f"UPDATE {table} SET updated_at = {last_change}")  # noqa: S608 (constants)
         with op.batch_alter_table(table, naming_convention=NAMING_CONVENTION) as batch:
             batch.alter_column("updated_at", existing_type=UTCDateTime(), nullable=False)
+    for table, column in CHANGE_COLUMN.items():
+        create_index(f"ix_{table}_{column}_id", table, [column, "id"])
 
 
 def downgrade() -> None:
+    for table, column in CHANGE_COLUMN.items():
+        drop_index(f"ix_{table}_{column}_id", table)
     for table in reversed(LAST_KNOWN_CHANGE):
         with op.batch_alter_table(table, naming_convention=NAMING_CONVENTION) as batch:
             batch.drop_column("updated_at")

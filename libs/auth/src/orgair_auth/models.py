@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, String
+from sqlalchemy import CheckConstraint, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from orgair_auth.roles import Role
@@ -23,7 +23,11 @@ class ApiKey(UUIDPrimaryKey, CreatedAt, UpdatedAt, Base):
     """
 
     __tablename__ = "api_keys"
-    __table_args__ = (CheckConstraint(f"role IN ({_ROLE_VALUES})", name="role_known"),)
+    __table_args__ = (
+        # The warehouse export reads changes in this order.
+        Index(None, "updated_at", "id"),
+        CheckConstraint(f"role IN ({_ROLE_VALUES})", name="role_known"),
+    )
 
     name: Mapped[str] = mapped_column(String(100), doc="Who or what uses the key")
     role: Mapped[str] = mapped_column(String(20), doc="viewer | analyst | reviewer | admin")

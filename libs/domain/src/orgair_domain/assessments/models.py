@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, String
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from orgair_database import Base, CreatedAt, UpdatedAt, UUIDPrimaryKey
@@ -14,6 +14,8 @@ class Assessment(UUIDPrimaryKey, CreatedAt, UpdatedAt, Base):
 
     __tablename__ = "assessments"
     __table_args__ = (
+        # The warehouse export reads changes in this order.
+        Index(None, "updated_at", "id"),
         CheckConstraint(
             "assessment_type IN ('screening', 'due_diligence', 'quarterly', 'exit_prep')",
             name="assessment_type_known",

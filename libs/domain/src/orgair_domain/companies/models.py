@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, String
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from orgair_database import Base, CreatedAt, UUIDPrimaryKey, utcnow
@@ -14,6 +14,8 @@ class Company(UUIDPrimaryKey, CreatedAt, Base):
 
     __tablename__ = "companies"
     __table_args__ = (
+        # The warehouse export reads changes in this order.
+        Index(None, "updated_at", "id"),
         CheckConstraint(
             "position_factor >= -1 AND position_factor <= 1", name="position_factor_range"
         ),

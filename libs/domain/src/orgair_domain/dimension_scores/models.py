@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from orgair_database import Base, CreatedAt, UpdatedAt, UUIDPrimaryKey
@@ -13,6 +13,8 @@ class DimensionScore(UUIDPrimaryKey, CreatedAt, UpdatedAt, Base):
 
     __tablename__ = "dimension_scores"
     __table_args__ = (
+        # The warehouse export reads changes in this order.
+        Index(None, "updated_at", "id"),
         UniqueConstraint("assessment_id", "dimension"),
         CheckConstraint("score >= 0 AND score <= 100", name="score_range"),
         CheckConstraint("weight >= 0 AND weight <= 1", name="weight_range"),

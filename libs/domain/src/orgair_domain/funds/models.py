@@ -17,6 +17,8 @@ class Fund(UUIDPrimaryKey, CreatedAt, Base):
     """A portfolio of companies. Soft-deleted like companies: history keeps pointing at it."""
 
     __tablename__ = "funds"
+    # The warehouse export reads changes in this order.
+    __table_args__ = (Index(None, "updated_at", "id"),)
 
     name: Mapped[str] = mapped_column(String(255), doc="Fund name")
     description: Mapped[str | None] = mapped_column(Text, doc="Free text")
@@ -37,6 +39,8 @@ class FundMembership(UUIDPrimaryKey, UpdatedAt, Base):
 
     __tablename__ = "fund_memberships"
     __table_args__ = (
+        # The warehouse export reads changes in this order.
+        Index(None, "updated_at", "id"),
         CheckConstraint("ev_usd IS NULL OR ev_usd >= 0", name="ev_usd_non_negative"),
         CheckConstraint("removed_at IS NULL OR removed_at >= added_at", name="removed_after_added"),
         Index(None, "fund_id", "added_at"),

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, Float, String
+from sqlalchemy import CheckConstraint, Float, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from orgair_database import Base, CreatedAt, UUIDPrimaryKey, append_only
@@ -12,6 +12,8 @@ class Industry(UUIDPrimaryKey, CreatedAt, Base):
 
     __tablename__ = "industries"
     __table_args__ = (
+        # The warehouse export reads changes in this order.
+        Index(None, "created_at", "id"),
         CheckConstraint("h_r_base >= 0 AND h_r_base <= 100", name="h_r_base_range"),
         {"info": append_only()},
     )

@@ -18,6 +18,8 @@ class ScoringJob(UUIDPrimaryKey, CreatedAt, Base):
 
     __tablename__ = "scoring_jobs"
     __table_args__ = (
+        # The warehouse export reads changes in this order.
+        Index(None, "updated_at", "id"),
         # The same caller retrying with the same Idempotency-Key gets the same job.
         UniqueConstraint("created_by", "idempotency_key"),
         CheckConstraint(
@@ -69,7 +71,12 @@ class ScoringJobFailure(UUIDPrimaryKey, CreatedAt, Base):
     """A company the job could not score, and why. At most one per company and job."""
 
     __tablename__ = "scoring_job_failures"
-    __table_args__ = (UniqueConstraint("job_id", "company_id"), {"info": append_only()})
+    __table_args__ = (
+        # The warehouse export reads changes in this order.
+        Index(None, "created_at", "id"),
+        UniqueConstraint("job_id", "company_id"),
+        {"info": append_only()},
+    )
 
     job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("scoring_jobs.id"), doc="scoring_jobs.id")
     company_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("companies.id"), doc="companies.id")

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import String, UniqueConstraint
+from sqlalchemy import Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from orgair_database import Base, CreatedAt, JSONText, UUIDPrimaryKey, append_only
@@ -14,7 +14,12 @@ class ParameterProfile(UUIDPrimaryKey, CreatedAt, Base):
     """
 
     __tablename__ = "parameter_profiles"
-    __table_args__ = (UniqueConstraint("version", "parameters_hash"), {"info": append_only()})
+    __table_args__ = (
+        # The warehouse export reads changes in this order.
+        Index(None, "created_at", "id"),
+        UniqueConstraint("version", "parameters_hash"),
+        {"info": append_only()},
+    )
 
     version: Mapped[str] = mapped_column(
         String(64), index=True, doc="Profile name (v1.0, v2.0 or a custom name)"

@@ -35,6 +35,8 @@ class OrgAirScore(UUIDPrimaryKey, CreatedAt, UpdatedAt, Base):
 
     __tablename__ = "org_air_scores"
     __table_args__ = (
+        # The warehouse export reads changes in this order.
+        Index(None, "updated_at", "id"),
         Index(None, "company_id", "approved_at"),
         UniqueConstraint("job_id", "company_id"),
         CheckConstraint(
@@ -89,6 +91,8 @@ class ReviewDecision(UUIDPrimaryKey, Base):
 
     __tablename__ = "review_decisions"
     __table_args__ = (
+        # The warehouse export reads changes in this order.
+        Index(None, "decided_at", "id"),
         CheckConstraint("decision IN ('approve', 'reject')", name="decision_known"),
         {"info": append_only("decided_at")},
     )
