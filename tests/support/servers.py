@@ -1,4 +1,5 @@
-"""Real servers for the tests, on loopback: Redis, the embedded S3 server, PostgreSQL.
+"""Real servers for the tests, on loopback: Redis, the embedded S3 server, PostgreSQL, and
+the Snowflake emulator (fakesnow's server mode, spoken to by the real Snowflake connector).
 
 Started with the same specs `orgair dev` uses (orgair_cli.devstack).
 """
@@ -11,12 +12,23 @@ import os
 import pwd
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from orgair_cli.devstack import ProcessGroup, free_port, redis_spec, s3_spec
+from orgair_cli.devstack import (
+    ProcessGroup,
+    ProcessSpec,
+    free_port,
+    port_open,
+    redis_spec,
+    s3_spec,
+)
+
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 __all__ = [
     "RedisServer",
@@ -60,6 +72,33 @@ def running_s3() -> Iterator[str]:
     port = free_port()
     group = ProcessGroup(log_dir)
     group.start(s3_spec(port))
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        group.stop()
+        shutil.rmtree(log_dir, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def running_fakesnow() -> Iterator[str]:
+    """fakesnow as an HTTP server (DuckDB underneath); yields its endpoint URL.
+
+    Its databases live in memory for the life of the process. Started through
+    `tests.support.fakesnow_server`, which fixes one emulator bug (see there).
+    """
+    log_dir = Path(tempfile.mkdtemp(prefix="orgair-test-fakesnow-"))
+    port = free_port()
+    group = ProcessGroup(log_dir)
+    argv = [sys.executable, "-m", "tests.support.fakesnow_server", "-s", "--host", "127.0.0.1"]
+    argv += ["-p", str(port)]
+    group.start(
+        ProcessSpec(
+            name="fakesnow",
+            argv=argv,
+            ready=lambda: port_open("127.0.0.1", port),
+            cwd=REPO_ROOT,
+        )
+    )
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

@@ -39,6 +39,11 @@ __all__ = [
     "REVIEWS_PENDING",
     "SCORES_COMPUTED",
     "UPSTREAM_ERRORS",
+    "WAREHOUSE_EXPORTS",
+    "WAREHOUSE_EXPORT_FAILURES",
+    "WAREHOUSE_EXPORT_LAG",
+    "WAREHOUSE_LAST_EXPORT",
+    "WAREHOUSE_ROWS_EXPORTED",
     "WORKER_TASK_DURATION",
     "MetricsMiddleware",
     "metrics_response",
@@ -121,6 +126,36 @@ LLM_COST_USD = Counter(
     "orgair_llm_cost_usd_total",
     "Settled LLM cost in USD, by provider and model.",
     ["provider", "model"],
+)
+# The warehouse export (orgair_warehouse). Gauges keep the most recent value written by any
+# worker process (prometheus_client's multiprocess mode), which is the last export's.
+WAREHOUSE_ROWS_EXPORTED = Counter(
+    "orgair_warehouse_rows_exported_total",
+    "Rows merged into the warehouse, by table.",
+    ["table"],
+)
+WAREHOUSE_EXPORT_LAG = Gauge(
+    "orgair_warehouse_export_lag_seconds",
+    "Age of the oldest change not yet in the warehouse when the last export of the table "
+    "ended (0 = caught up; includes WAREHOUSE_EXPORT_SETTLE_SECONDS).",
+    ["table"],
+    multiprocess_mode="mostrecent",
+)
+WAREHOUSE_LAST_EXPORT = Gauge(
+    "orgair_warehouse_last_export_timestamp_seconds",
+    "When an export of the table last ended without error (Unix time).",
+    ["table"],
+    multiprocess_mode="mostrecent",
+)
+WAREHOUSE_EXPORT_FAILURES = Counter(
+    "orgair_warehouse_export_failures_total",
+    "Table exports that failed after every retry (the batch in flight was rolled back).",
+    ["table"],
+)
+WAREHOUSE_EXPORTS = Counter(
+    "orgair_warehouse_exports_total",
+    "Periodic export runs, by outcome (complete, partial, failed, skipped).",
+    ["outcome"],
 )
 
 
