@@ -36,9 +36,7 @@ def _timestamp_struct_keeping_nulls(ts: pa.Array | pa.ChunkedArray) -> pa.Array:
     # Any valid instant in the masked slots; the struct's own null mask hides them.
     filled = pc.if_else(nulls, pa.scalar(0, type=ts.type), ts)
     struct = _timestamp_to_sf_struct(filled)
-    return pa.StructArray.from_arrays(
-        arrays=struct.flatten(), fields=list(struct.type), mask=nulls
-    )
+    return pa.StructArray.from_arrays(arrays=struct.flatten(), fields=list(struct.type), mask=nulls)
 
 
 info_schema.insert_table_comment_sql = _escaped_table_comment_sql

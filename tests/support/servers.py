@@ -27,7 +27,6 @@ from orgair_cli.devstack import (
     s3_spec,
 )
 
-
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 __all__ = [
