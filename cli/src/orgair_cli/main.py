@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import typer
 
-from orgair_cli import dev, keys, operations, score, value_creation
+from orgair_cli import dev, keys, operations, score, value_creation, warehouse
 
 app = typer.Typer(
     name="orgair",
-    help="Operate the PE Org-AI-R Platform: checks, migrations, seed data, scoring, local stack.",
+    help="Operate the PE Org-AI-R Platform: checks, migrations, seed data, scoring, local stack, "
+    "warehouse export.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -19,6 +20,7 @@ value_creation.register(app)
 operations.register(app)
 dev.register(app)
 keys.register(app)
+warehouse.register(app)
 
 
 if __name__ == "__main__":

@@ -121,7 +121,8 @@ class ExportReport:
 
 
 class ExportFailed(RuntimeError):
-    """A table's batch failed after every retry; earlier batches stay committed."""
+    """A table's batch (or the schema step) failed after every retry; the batch in flight
+    was rolled back and earlier batches stay committed. The message is one line."""
 
     def __init__(self, table: str, cause: BaseException, completed: Sequence[TableOutcome]):
         self.table = table
@@ -235,16 +236,16 @@ class Exporter:
         session = _WarehouseSession(self.warehouse)
         outcomes: list[TableOutcome] = []
         try:
-            changes = self._retrying(lambda: self._ensure_schema(session), session, "schema")
+            try:
+                changes = self._retrying(lambda: self._ensure_schema(session), session, "schema")
+            except Exception as error:
+                raise ExportFailed("schema", error, outcomes) from error
             bound = self.clock() - self.settle
             for table in self.tables:
                 try:
                     outcomes.append(self._export_table(session, table, bound, deadline))
                 except Exception as error:
                     WAREHOUSE_EXPORT_FAILURES.labels(table.name).inc()
-                    log.error(
-                        "warehouse_export_failed", table=table.name, error=describe_error(error)
-                    )
                     raise ExportFailed(table.name, error, outcomes) from error
         finally:
             session.close()

@@ -77,7 +77,12 @@ def _exported(table: Table) -> ExportedTable:
         raise RegistryError(f"{table.name}: the export keeps its place by a text or UUID key")
     for column in table.columns:
         _refuse_unmarked_secret(table, column)
-    columns = tuple(column for column in table.columns if not is_secret(column))
+    # The key first, then the table's order (declarative puts mixin columns last).
+    columns = tuple(
+        column
+        for column in (keys[0], *(other for other in table.columns if other is not keys[0]))
+        if not is_secret(column)
+    )
     change_column = _change_column(table)
     if change_column.nullable:
         raise RegistryError(

@@ -1,11 +1,11 @@
 """The Snowflake tables, derived from the platform's own table definitions.
 
 One source: each warehouse table is the source table with Snowflake types (JSON text →
-`VARIANT`, timestamps → `TIMESTAMP_TZ`, UUIDs → `VARCHAR(36)`, floats → `FLOAT`, integers →
-`NUMBER(38,0)`), its columns' `doc` as column comments and its model's docstring as the
-table comment, plus `_exported_at`. Only the primary key is declared (Snowflake does not
-enforce it; it documents the merge key): no foreign keys, unique keys, checks or indexes,
-which standard Snowflake tables would ignore or reject.
+`VARIANT`, timestamps → `TIMESTAMP_TZ`, UUIDs → `VARCHAR(36)`, floats → `FLOAT`, integers
+→ `INTEGER`, i.e. NUMBER(38,0)), its columns' `doc` as column comments and its model's
+docstring as the table comment, plus `_exported_at`. Only the primary key is declared
+(Snowflake does not enforce it; it documents the merge key): no foreign keys, unique
+keys, checks or indexes, which standard Snowflake tables would ignore or reject.
 
 `ensure_schema` creates what is missing and adds missing columns, so it is idempotent
 and runs before every export. Columns are added nullable (existing rows have no value);
@@ -50,7 +50,6 @@ from orgair_warehouse.registry import ExportedTable
 EXPORTED_AT = "_exported_at"
 STATE_TABLE = "_export_state"
 STAGE_PREFIX = "_stage_"
-INTEGER = Numeric(38, 0)
 
 _state_metadata = MetaData()
 export_state = Table(
@@ -63,9 +62,9 @@ export_state = Table(
         comment="Change time (updated_at or the insertion time) of the last row merged",
     ),
     Column("watermark_id", String(255), comment="Id of that row (ties on the time)"),
-    Column("version", INTEGER, nullable=False, comment="Bumped by every batch"),
-    Column("rows_merged", INTEGER, nullable=False, comment="Rows merged since creation"),
-    Column("batches", INTEGER, nullable=False, comment="Batches committed since creation"),
+    Column("version", Integer(), nullable=False, comment="Bumped by every batch"),
+    Column("rows_merged", Integer(), nullable=False, comment="Rows merged since creation"),
+    Column("batches", Integer(), nullable=False, comment="Batches committed since creation"),
     Column("updated_at", TIMESTAMP_TZ, comment="When the last batch committed"),
     comment="High-water mark per exported table, advanced in each batch's transaction",
 )
@@ -93,7 +92,7 @@ def snowflake_type(column: Column[Any]) -> TypeEngine[Any]:
     if isinstance(kind, Boolean):
         return Boolean()
     if isinstance(kind, Integer | BigInteger | SmallInteger):
-        return INTEGER
+        return Integer()  # NUMBER(38,0) in Snowflake
     if isinstance(kind, Float):
         return Float()  # Snowflake FLOAT is a 64-bit double, like the source's
     if isinstance(kind, Numeric):
