@@ -13,6 +13,7 @@ the emulator, so that the statements under test are exactly the ones Snowflake g
 from __future__ import annotations
 
 import sys
+from typing import cast
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -23,8 +24,9 @@ _timestamp_to_sf_struct = arrow.timestamp_to_sf_struct
 
 
 def _escaped_table_comment_sql(catalog: str, schema: str, table: str, comment: str | None) -> str:
+    # Annotated `str` upstream, but None for a table created without a comment.
     escaped = comment.replace("'", "''") if comment else comment
-    return _insert_table_comment_sql(catalog, schema, table, escaped)
+    return _insert_table_comment_sql(catalog, schema, table, cast(str, escaped))
 
 
 def _timestamp_struct_keeping_nulls(ts: pa.Array | pa.ChunkedArray) -> pa.Array:

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 import orgair_auth.models  # noqa: F401  (api_keys)
 from orgair_config import Settings
-from orgair_scoring_api.models import metadata
+from orgair_domain.models import metadata
 from orgair_warehouse.connection import warehouse_engine
 from orgair_warehouse.export import DEFAULT_RETRY_WAIT, Exporter, ExportProgress
 from orgair_warehouse.registry import export_registry
