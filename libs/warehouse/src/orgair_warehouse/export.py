@@ -20,6 +20,7 @@ a batch that still fails stops that table's export with one line saying why.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -147,6 +148,9 @@ def is_transient(error: BaseException) -> bool:
     """Worth another try: the connection or a timeout, not the statement or the data."""
     if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
         return True
+    if isinstance(error, sa_exc.OperationalError) and isinstance(error.orig, sqlite3.Error):
+        # SQLite raises OperationalError for a missing table too; only a lock passes.
+        return any(word in str(error.orig).lower() for word in ("locked", "busy"))
     return isinstance(
         error,
         sa_exc.OperationalError

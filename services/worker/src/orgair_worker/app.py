@@ -125,7 +125,9 @@ def _serve_metrics(**_: Any) -> None:
         metrics.serve(settings.WORKER_METRICS_HOST, settings.WORKER_METRICS_PORT)
 
 
-# Registers the tasks on `app` (imported last: the tasks module imports `app`).
-from orgair_worker import tasks  # noqa: E402
+# Registers the tasks on `app` (imported last: the tasks modules import `app`).
+from orgair_worker import tasks, warehouse_export  # noqa: E402
 
-__all__ = ["app", "tasks"]
+app.steps["consumer"].add(warehouse_export.WarehouseExportSchedule)
+
+__all__ = ["app", "tasks", "warehouse_export"]
