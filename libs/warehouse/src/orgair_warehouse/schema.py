@@ -292,8 +292,16 @@ def ensure_schema(
 
     DDL commits on Snowflake, so this runs outside any batch transaction.
     """
-    current = connection.execute(text("SELECT CURRENT_SCHEMA()")).scalar()
-    if current is None:
+    found = connection.execute(
+        text(
+            "SELECT COUNT(*) FROM information_schema.schemata "
+            "WHERE UPPER(schema_name) = UPPER(:name)"
+        ),
+        {"name": schema},
+    ).scalar()
+    if not found:
+        # A session names its schema even when it does not exist yet (then CURRENT_SCHEMA()
+        # is NULL): create it, then use it.
         quote = connection.dialect.identifier_preparer.quote
         connection.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}")
         connection.exec_driver_sql(f"USE SCHEMA {quote(schema)}")

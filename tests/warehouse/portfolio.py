@@ -1,0 +1,85 @@
+"""A small portfolio written through the real API (and, for the two tables the API does not
+write, through the libraries that do): every exported table gets rows, including the
+kinds of change the export must carry — a status change, a review decision, a closed
+membership, a revoked key."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from fastapi.testclient import TestClient
+
+from orgair_auth import ApiKeyRepository, Role
+from orgair_config import Settings
+from orgair_database import Database
+from orgair_domain.jobs.models import ScoringJobFailure
+from tests.api.helpers import V1
+from tests.api_v2.helpers import MANUFACTURING, TECHNOLOGY, V2, company, score, submitted_assessment
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    companies: tuple[str, ...]
+    fund_id: str
+    reviewed_score_id: str
+    job_id: str
+    revoked_key_id: str
+
+
+def scored(client: TestClient, industry: str, dimension_score: float, name: str) -> str:
+    subject = company(client, industry_id=industry, name=name)
+    response = score(client, submitted_assessment(client, subject["id"], dimension_score)["id"])
+    assert response.status_code == 201, response.text
+    company_id: str = subject["id"]
+    return company_id
+
+
+def build_portfolio(client: TestClient, settings: Settings) -> Portfolio:
+    alpha = scored(client, MANUFACTURING, 70.0, "Alpha Industrial")
+    beta = scored(client, TECHNOLOGY, 62.5, "Beta Software")
+    gamma = company(client, name="Gamma Holdings", ticker="gam")["id"]
+    # A jump past the review threshold and out of the normal range: a reviewer decides.
+    jump = score(client, submitted_assessment(client, alpha, 97.0)["id"]).json()
+    assert jump["review_status"] == "pending_review", jump
+    decided = client.post(
+        f"{V2}/reviews/{jump['id']}/decision",
+        json={"decision": "reject", "comment": "evidence isn't there yet"},
+    )
+    assert decided.status_code == 200, decided.text
+    members = [{"company_id": alpha, "ev_usd": 1_500_000.0}, {"company_id": beta}]
+    fund = client.post(f"{V2}/funds", json={"name": "Growth Fund I", "members": members})
+    assert fund.status_code == 201, fund.text
+    fund_id: str = fund.json()["id"]
+    changed = client.put(f"{V2}/funds/{fund_id}/members/{beta}", json={"ev_usd": 2_000_000.0})
+    assert changed.status_code == 200, changed.text  # closes one interval, opens another
+    job = client.post(f"{V2}/funds/{fund_id}/scoring-jobs", json={"profile": "v1.0"})
+    assert job.status_code == 202, job.text
+    job_id: str = job.json()["id"]
+    database = Database.from_settings(settings)
+    try:
+        with database.session() as session:
+            session.add(
+                ScoringJobFailure(
+                    job_id=uuid.UUID(job_id),
+                    company_id=uuid.UUID(gamma),
+                    code="not_scorable",
+                    reason="no submitted assessment",
+                )
+            )
+            keys = ApiKeyRepository(session, settings.SECRET_KEY.get_secret_value())
+            keys.create(name="analyst laptop", role=Role.ANALYST)
+            revoked = keys.create(name="old reviewer key", role=Role.REVIEWER).record.id
+        with database.session() as session:
+            ApiKeyRepository(session, settings.SECRET_KEY.get_secret_value()).revoke(revoked)
+    finally:
+        database.dispose()
+    renamed = client.put(f"{V1}/companies/{gamma}", json={"name": "Gamma Holdings plc"})
+    assert renamed.status_code == 200, renamed.text
+    return Portfolio(
+        companies=(alpha, beta, gamma),
+        fund_id=fund_id,
+        reviewed_score_id=str(jump["id"]),
+        job_id=job_id,
+        revoked_key_id=str(revoked),
+    )
