@@ -42,9 +42,10 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import mapperlib
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-from orgair_database import Base, JSONText, UTCDateTime, UUIDString
+from orgair_database import JSONText, UTCDateTime, UUIDString
 from orgair_warehouse.registry import ExportedTable
 
 EXPORTED_AT = "_exported_at"
@@ -84,7 +85,11 @@ def snowflake_type(column: Column[Any]) -> TypeEngine[Any]:
     if isinstance(kind, UTCDateTime):
         return cast(TypeEngine[Any], TIMESTAMP_TZ())
     if isinstance(kind, TypeDecorator):
-        kind = kind.impl_instance
+        # What a decorator stores says nothing of what its values mean (an Interval is a
+        # DateTime underneath): one this module does not know is refused.
+        raise WarehouseSchemaError(
+            f"{column.table.name}.{column.name}: no Snowflake type for {column.type!r}"
+        )
     if isinstance(kind, DateTime):
         return cast(TypeEngine[Any], TIMESTAMP_TZ() if kind.timezone else TIMESTAMP_NTZ())
     if isinstance(kind, Date):
@@ -113,11 +118,15 @@ def is_variant(column: Column[Any]) -> bool:
 
 
 def table_comment(table: Table) -> str:
-    """The first paragraph of the model's docstring (the mapped class of `table`)."""
-    for mapper in Base.registry.mappers:
-        if mapper.local_table is table and mapper.class_.__doc__:
-            paragraph = mapper.class_.__doc__.strip().split("\n\n", 1)[0]
-            return " ".join(paragraph.split())
+    """The table's own comment, else the first paragraph of the docstring of the class
+    mapped to it (whichever declarative base it was declared on)."""
+    if table.comment:
+        return " ".join(table.comment.split())
+    for registry in mapperlib._all_registries():
+        for mapper in registry.mappers:
+            if mapper.local_table is table and mapper.class_.__doc__:
+                paragraph = mapper.class_.__doc__.strip().split("\n\n", 1)[0]
+                return " ".join(paragraph.split())
     return ""
 
 
