@@ -37,6 +37,11 @@ def _kind(table: WarehouseTable) -> str:
     return "rows change in place (tracked by `updated_at`)"
 
 
+def _cell(text: str) -> str:
+    """Text for a Markdown table cell (a bare `|` would end the cell)."""
+    return text.replace("|", "\\|")
+
+
 def tables_markdown(tables: Sequence[WarehouseTable]) -> str:
     dialect = snowflake_dialect()
     compile_type = dialect.type_compiler_instance.process
@@ -52,7 +57,8 @@ def tables_markdown(tables: Sequence[WarehouseTable]) -> str:
             if column.name == EXPORTED_AT:
                 meaning = "When the export last merged this row"
             null = "yes" if column.nullable else "no"
-            lines.append(f"| `{column.name}` | {compile_type(column.type)} | {null} | {meaning} |")
+            kind = compile_type(column.type)
+            lines.append(f"| `{column.name}` | {kind} | {null} | {_cell(meaning)} |")
         excluded = table.exported.excluded_columns
         if excluded:
             names = ", ".join(f"`{name}`" for name in excluded)
@@ -63,7 +69,6 @@ def tables_markdown(tables: Sequence[WarehouseTable]) -> str:
     lines.append("| column | type | meaning |")
     lines.append("|---|---|---|")
     for column in export_state.columns:
-        lines.append(
-            f"| `{column.name}` | {compile_type(column.type)} | {column_comment(column)} |"
-        )
+        kind = compile_type(column.type)
+        lines.append(f"| `{column.name}` | {kind} | {_cell(column_comment(column))} |")
     return "\n".join(lines) + "\n"

@@ -14,13 +14,11 @@ from typing import Literal
 
 import redis
 
-from orgair_observability import get_logger
 from orgair_observability.metrics import WAREHOUSE_EXPORTS
 from orgair_warehouse.export import Exporter, ExportFailed, ExportReport, describe_error
 from orgair_warehouse.lock import ExportLock
 
-log = get_logger(__name__)
-
+HELD_ELSEWHERE = "another export is running (it holds the export lock)"
 Outcome = Literal["complete", "partial", "failed", "skipped"]
 
 
@@ -34,7 +32,9 @@ class ExportRun:
     def line(self) -> str:
         """The run in one line (the CLI prints it; the worker logs it)."""
         if self.outcome == "skipped":
-            return "skipped: another export is running (it holds the export lock)"
+            return (
+                f"skipped: {self.error or 'another export is running (it holds the export lock)'}"
+            )
         if self.outcome == "failed":
             return f"failed: {self.error}"
         assert self.report is not None
@@ -61,7 +61,6 @@ def run_export(
     except redis.RedisError as exc:
         reason = f"export lock unavailable ({type(exc).__name__})"
         if without_redis is None:
-            log.warning("warehouse_export_skipped", reason=reason)
             return _counted(ExportRun("skipped", error=reason))
         without_redis(reason)
         locked = False
@@ -80,9 +79,6 @@ def run_export(
 
 
 def _counted(run: ExportRun) -> ExportRun:
+    """Counted here; reported by the caller (a log line in the worker, a line on the CLI)."""
     WAREHOUSE_EXPORTS.labels(run.outcome).inc()
-    if run.outcome == "failed":
-        log.error("warehouse_export_failed", error=run.error)
-    else:
-        log.info("warehouse_export_run", outcome=run.outcome, summary=run.line)
     return run

@@ -101,4 +101,8 @@ def export_to_warehouse() -> str:
         )
     finally:
         exporter.warehouse.dispose()
+    if run.outcome == "failed":
+        log.error("warehouse_export_failed", error=run.error)
+    else:
+        log.info("warehouse_export_run", outcome=run.outcome, summary=run.line)
     return run.outcome
