@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event
 from tenacity import wait_none
 
@@ -20,6 +21,7 @@ from orgair_warehouse.connection import warehouse_engine
 from orgair_warehouse.export import Exporter, ExportProgress
 from orgair_warehouse.platform import platform_exporter
 from tests.support.servers import running_fakesnow
+from tests.warehouse.portfolio import Portfolio, build_portfolio
 
 WAREHOUSE_DATABASE = "PE_ORGAIR"
 
@@ -70,6 +72,12 @@ def source(migrated: Settings) -> Iterator[Database]:
     database = Database.from_settings(migrated)
     yield database
     database.dispose()
+
+
+@pytest.fixture
+def portfolio(client: TestClient, settings: Settings) -> Portfolio:
+    """The source filled through the API: rows in every exported table."""
+    return build_portfolio(client, settings)
 
 
 ExporterFactory = Callable[..., Exporter]

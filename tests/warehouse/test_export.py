@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, func, select, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from orgair_config import Settings
+from orgair_auth import ApiKeyRepository
 from orgair_database import Database, utcnow
 from orgair_observability.metrics import WAREHOUSE_ROWS_EXPORTED
 from orgair_warehouse.export import ConcurrentExport, ExportFailed, ExportReport
@@ -20,8 +20,9 @@ from orgair_warehouse.reconcile import reconcile
 from orgair_warehouse.schema import EXPORTED_AT, WarehouseTable, export_state
 from tests.api.helpers import V1
 from tests.api_v2.helpers import V2, company
+from tests.conftest import TEST_SECRET_KEY
 from tests.warehouse.conftest import ExporterFactory, failing_statement
-from tests.warehouse.portfolio import Portfolio, build_portfolio
+from tests.warehouse.portfolio import Portfolio
 
 TABLES = {table.name: table for table in platform_tables()}
 
@@ -61,11 +62,6 @@ def exported_at(warehouse: Engine) -> dict[str, Any]:
         }
 
 
-@pytest.fixture
-def portfolio(client: TestClient, settings: Settings) -> Portfolio:
-    return build_portfolio(client, settings)
-
-
 def test_full_then_incremental_rerun_and_updated_rows(
     client: TestClient,
     portfolio: Portfolio,
@@ -73,6 +69,17 @@ def test_full_then_incremental_rerun_and_updated_rows(
     warehouse: Engine,
     exporter_for: ExporterFactory,
 ) -> None:
+    full_rerun_incremental_and_updates(client, portfolio, source, warehouse, exporter_for)
+
+
+def full_rerun_incremental_and_updates(
+    client: TestClient,
+    portfolio: Portfolio,
+    source: Database,
+    warehouse: Engine,
+    exporter_for: ExporterFactory,
+) -> None:
+    """The export's life: first export, rerun, new and changed rows (any source database)."""
     exporter = exporter_for(source.engine, WAREHOUSE_EXPORT_BATCH_SIZE=4)
     rows_before = WAREHOUSE_ROWS_EXPORTED.labels("companies")._value.get()
 
@@ -103,9 +110,6 @@ def test_full_then_incremental_rerun_and_updated_rows(
     cancelled = client.delete(f"{V2}/jobs/{portfolio.job_id}")
     assert cancelled.status_code in (200, 202), cancelled.text
     with source.session() as session:
-        from orgair_auth import ApiKeyRepository
-        from tests.conftest import TEST_SECRET_KEY
-
         ApiKeyRepository(session, TEST_SECRET_KEY).revoke(
             next(
                 record.id
