@@ -246,6 +246,9 @@ class Exporter:
                 raise ExportFailed("schema", error, outcomes) from error
             bound = self.clock() - self.settle
             for table in self.tables:
+                if deadline is not None and time.monotonic() >= deadline:
+                    outcomes.append(TableOutcome(table.name, 0, 0, False, 0.0))
+                    continue
                 try:
                     outcomes.append(self._export_table(session, table, bound, deadline))
                 except Exception as error:
