@@ -93,7 +93,7 @@ def export_runs(running: RunningProcess) -> list[dict[str, Any]]:
 def scrape(port: int) -> str:
     """The worker's /metrics ('' until its metrics server is up)."""
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:  # noqa: S310
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
             body: bytes = response.read()
     except OSError:
         return ""
@@ -128,9 +128,10 @@ def test_workers_export_on_their_interval_one_at_a_time(
     gamma = portfolio.companies[2]
     assert client.put(f"{V1}/companies/{gamma}", json={"ticker": "gmx"}).status_code == 200
     wait_for(
-        lambda: count(warehouse, "SELECT COUNT(*) FROM companies WHERE id = :id", id=added["id"])
-        == 1
-        and count(warehouse, "SELECT COUNT(*) FROM companies WHERE ticker = 'GMX'") == 1,
+        lambda: (
+            count(warehouse, "SELECT COUNT(*) FROM companies WHERE id = :id", id=added["id"]) == 1
+            and count(warehouse, "SELECT COUNT(*) FROM companies WHERE ticker = 'GMX'") == 1
+        ),
         "the new and the changed company in the warehouse",
         [first, second],
     )
