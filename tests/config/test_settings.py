@@ -191,8 +191,13 @@ def test_periodic_export_needs_the_warehouse_and_a_budget_below_the_task_limit()
     assert build(WAREHOUSE_EXPORT_INTERVAL_SECONDS=0).WAREHOUSE_EXPORT_INTERVAL_SECONDS == 0
     enabled = build(WAREHOUSE_EXPORT_INTERVAL_SECONDS=300, **SNOWFLAKE_WAREHOUSE_SETTINGS)
     assert enabled.WAREHOUSE_EXPORT_INTERVAL_SECONDS == 300
-    [line] = problems(WAREHOUSE_EXPORT_TIME_BUDGET_SECONDS=300)  # the soft limit is 300
+    too_long = {"WAREHOUSE_EXPORT_TIME_BUDGET_SECONDS": 300}  # the soft limit is 300
+    [line] = problems(WAREHOUSE_EXPORT_INTERVAL_SECONDS=300, **SNOWFLAKE_WAREHOUSE_SETTINGS,
+                      **too_long)  # fmt: skip
     assert line.startswith("WAREHOUSE_EXPORT_TIME_BUDGET_SECONDS must be less than")
+    # Without the periodic export the budget is unused and the task limits are free.
+    assert build(**too_long, CELERY_TASK_SOFT_TIME_LIMIT_SECONDS=8,
+                 CELERY_TASK_TIME_LIMIT_SECONDS=10).WAREHOUSE_EXPORT_INTERVAL_SECONDS == 0  # fmt: skip
 
 
 def test_secrets_are_masked_in_repr_and_dumps() -> None:

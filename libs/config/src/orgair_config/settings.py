@@ -433,7 +433,11 @@ class Settings(ScoringSettings):
                 "WAREHOUSE_EXPORT_INTERVAL_SECONDS: the periodic export needs the warehouse "
                 "(set SNOWFLAKE_ACCOUNT and the other SNOWFLAKE_* settings, or use 0 = off)"
             )
-        if self.WAREHOUSE_EXPORT_TIME_BUDGET_SECONDS >= self.CELERY_TASK_SOFT_TIME_LIMIT_SECONDS:
+        if (
+            self.WAREHOUSE_EXPORT_INTERVAL_SECONDS
+            and self.WAREHOUSE_EXPORT_TIME_BUDGET_SECONDS
+            >= self.CELERY_TASK_SOFT_TIME_LIMIT_SECONDS
+        ):
             problems.append(
                 "WAREHOUSE_EXPORT_TIME_BUDGET_SECONDS must be less than "
                 "CELERY_TASK_SOFT_TIME_LIMIT_SECONDS (a periodic run stops between batches)"
