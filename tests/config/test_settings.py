@@ -185,6 +185,18 @@ def test_production_refuses_a_local_snowflake_emulator() -> None:
     assert build(**(GOOD_PRODUCTION | SNOWFLAKE_WAREHOUSE_SETTINGS)).warehouse_configured
 
 
+def test_the_settle_window_outlasts_an_llm_attempt() -> None:
+    """An llm_calls row is stamped when the attempt begins and written when it ends: a
+    shorter window would let the export's mark pass it before it commits."""
+    warehouse = SNOWFLAKE_WAREHOUSE_SETTINGS | {"LLM_CONNECT_TIMEOUT_SECONDS": 5,
+                                                "LLM_REQUEST_TIMEOUT_SECONDS": 60}  # fmt: skip
+    [line] = problems(**warehouse, WAREHOUSE_EXPORT_SETTLE_SECONDS=65)
+    assert line.startswith("WAREHOUSE_EXPORT_SETTLE_SECONDS must exceed LLM_CONNECT_TIMEOUT")
+    assert build(**warehouse, WAREHOUSE_EXPORT_SETTLE_SECONDS=66).warehouse_configured
+    assert build(**SNOWFLAKE_WAREHOUSE_SETTINGS).WAREHOUSE_EXPORT_SETTLE_SECONDS == 120
+    assert build(WAREHOUSE_EXPORT_SETTLE_SECONDS=0).WAREHOUSE_EXPORT_SETTLE_SECONDS == 0
+
+
 def test_periodic_export_needs_the_warehouse_and_a_budget_below_the_task_limit() -> None:
     [line] = problems(WAREHOUSE_EXPORT_INTERVAL_SECONDS=300)
     assert line.startswith("WAREHOUSE_EXPORT_INTERVAL_SECONDS:") and "SNOWFLAKE_ACCOUNT" in line

@@ -34,7 +34,8 @@ def fakesnow_endpoint() -> Iterator[str]:
 
 @pytest.fixture
 def warehouse_overrides(fakesnow_endpoint: str) -> dict[str, Any]:
-    """SNOWFLAKE_* for the emulator, a schema of this test's own, no settle window."""
+    """SNOWFLAKE_* for the emulator, a schema of this test's own, a short settle window
+    (the LLM timeouts it must exceed shortened to match)."""
     return {
         "SNOWFLAKE_ACCOUNT": "fakesnow",
         "SNOWFLAKE_USER": "fake",
@@ -43,7 +44,9 @@ def warehouse_overrides(fakesnow_endpoint: str) -> dict[str, Any]:
         "SNOWFLAKE_DATABASE": WAREHOUSE_DATABASE,
         "SNOWFLAKE_SCHEMA": f"T_{uuid.uuid4().hex[:10].upper()}",
         "SNOWFLAKE_ENDPOINT_URL": fakesnow_endpoint,
-        "WAREHOUSE_EXPORT_SETTLE_SECONDS": 0,
+        "LLM_CONNECT_TIMEOUT_SECONDS": 0.1,
+        "LLM_REQUEST_TIMEOUT_SECONDS": 0.1,
+        "WAREHOUSE_EXPORT_SETTLE_SECONDS": 0.5,
         "WAREHOUSE_EXPORT_MAX_ATTEMPTS": 3,
     }
 
@@ -85,8 +88,9 @@ ExporterFactory = Callable[..., Exporter]
 
 @pytest.fixture
 def exporter_for(settings: Settings, warehouse: Engine) -> ExporterFactory:
-    """`exporter_for(source_engine, batch_size=2, …)`: the platform's exporter on the
-    emulator, retrying without waiting."""
+    """`exporter_for(source_engine, WAREHOUSE_EXPORT_BATCH_SIZE=2, …)`: the platform's
+    exporter on the emulator, retrying without waiting, with no settle window unless
+    one is asked for (in-process tests export what they just wrote)."""
 
     def build(
         source: Engine,
@@ -94,8 +98,9 @@ def exporter_for(settings: Settings, warehouse: Engine) -> ExporterFactory:
         progress: ExportProgress | None = None,
         **overrides: Any,
     ) -> Exporter:
+        update = {"WAREHOUSE_EXPORT_SETTLE_SECONDS": 0.0} | overrides
         exporter = platform_exporter(
-            settings.model_copy(update=overrides), source, warehouse=warehouse, progress=progress
+            settings.model_copy(update=update), source, warehouse=warehouse, progress=progress
         )
         exporter.retry_wait = wait_none()
         return exporter

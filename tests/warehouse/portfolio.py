@@ -12,8 +12,9 @@ from fastapi.testclient import TestClient
 
 from orgair_auth import ApiKeyRepository, Role
 from orgair_config import Settings
-from orgair_database import Database
+from orgair_database import Database, utcnow
 from orgair_domain.jobs.models import ScoringJobFailure
+from orgair_llm import LedgerEntry, Outcome, SqlLedgerSink
 from tests.api.helpers import V1
 from tests.api_v2.helpers import MANUFACTURING, TECHNOLOGY, V2, company, score, submitted_assessment
 
@@ -72,6 +73,20 @@ def build_portfolio(client: TestClient, settings: Settings) -> Portfolio:
             revoked = keys.create(name="old reviewer key", role=Role.REVIEWER).record.id
         with database.session() as session:
             ApiKeyRepository(session, settings.SECRET_KEY.get_secret_value()).revoke(revoked)
+        # The LLM ledger, written as the LLM client writes it (one row per attempt).
+        call = uuid.uuid4()
+        attempts: tuple[tuple[int, Outcome], ...] = ((1, "rate_limited"), (2, "ok"))
+        for attempt, outcome in attempts:
+            SqlLedgerSink(database).record(
+                LedgerEntry(
+                    id=uuid.uuid4(), call_id=call, created_at=utcnow(), purpose="evidence_summary",
+                    provider="openai", model="gpt-4o-2024-08-06", attempt=attempt,
+                    outcome=outcome, fallback_used=False, input_tokens=1200,
+                    output_tokens=300 if outcome == "ok" else 0,
+                    cost_micros=4500 if outcome == "ok" else 0, reserved_micros=9000,
+                    latency_ms=850, correlation_id="0" * 32,
+                )
+            )  # fmt: skip
     finally:
         database.dispose()
     renamed = client.put(f"{V1}/companies/{gamma}", json={"name": "Gamma Holdings plc"})

@@ -30,7 +30,8 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "SNOWFLAKE_ACCOUNT",
         "SNOWFLAKE_USER", "SNOWFLAKE_PASSWORD", "SNOWFLAKE_WAREHOUSE", "SNOWFLAKE_DATABASE",
         "SNOWFLAKE_SCHEMA", "SNOWFLAKE_ENDPOINT_URL", "WAREHOUSE_EXPORT_SETTLE_SECONDS",
-        "WAREHOUSE_EXPORT_MAX_ATTEMPTS",
+        "WAREHOUSE_EXPORT_MAX_ATTEMPTS", "LLM_CONNECT_TIMEOUT_SECONDS",
+        "LLM_REQUEST_TIMEOUT_SECONDS",
     ):  # fmt: skip
         value = getattr(settings, name)
         env[name] = str(value.get_secret_value() if hasattr(value, "get_secret_value") else value)
@@ -64,16 +65,16 @@ def test_export_prints_one_summary_line_and_a_rerun_merges_nothing(
     first = orgair("export", "snowflake", "--batch-size", "3", env=env, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     line = only_line(first.stderr)
-    assert line.startswith("export snowflake: ") and "rows merged into 12 of 12 tables" in line
+    assert line.startswith("export snowflake: ") and "rows merged into 13 of 13 tables" in line
     assert "(api_keys 2," in line and "created _export_state" in line
     assert first.stdout == ""
     again = orgair("export", "snowflake", env=env, cwd=tmp_path)
     assert again.returncode == 0, again.stderr
-    assert only_line(again.stderr).startswith("export snowflake: 0 rows merged into 0 of 12")
+    assert only_line(again.stderr).startswith("export snowflake: 0 rows merged into 0 of 13")
 
     verified = orgair("warehouse", "verify", env=env, cwd=tmp_path)
     assert verified.returncode == 0, verified.stderr
-    assert only_line(verified.stderr) == "warehouse verify: 12 tables match the source"
+    assert only_line(verified.stderr) == "warehouse verify: 13 tables match the source"
     assert all(": ok (" in line for line in verified.stdout.splitlines())
     for secret in (settings.SNOWFLAKE_PASSWORD, settings.SECRET_KEY):
         assert secret is not None
@@ -126,7 +127,7 @@ def test_schema_sql_needs_no_connection_and_docs_are_current(tmp_path: Path) -> 
     env = {key: value for key, value in os.environ.items() if key not in Settings.model_fields}
     ddl = orgair("warehouse", "schema", "--sql", env=env, cwd=tmp_path, timeout=60)
     assert ddl.returncode == 0, ddl.stderr
-    assert ddl.stdout.count("CREATE TABLE IF NOT EXISTS") == 13
+    assert ddl.stdout.count("CREATE TABLE IF NOT EXISTS") == 14
     docs = orgair("warehouse", "docs", env=env, cwd=tmp_path, timeout=60)
     assert docs.returncode == 0, docs.stderr
     assert docs.stdout == tables_markdown(platform_tables())

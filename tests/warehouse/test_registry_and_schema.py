@@ -141,6 +141,7 @@ def test_append_only_tables_and_change_columns() -> None:
     append_only_tables = {name for name, table in TABLES.items() if table.exported.append_only}
     assert append_only_tables == {
         "industries", "parameter_profiles", "review_decisions", "scoring_job_failures",
+        "llm_calls",
     }  # fmt: skip
     assert TABLES["review_decisions"].exported.change_column.name == "decided_at"
     for name, table in TABLES.items():
@@ -285,6 +286,6 @@ def test_a_type_without_snowflake_counterpart_is_named(kind: str) -> None:
 
 
 def test_platform_metadata_is_what_gets_exported() -> None:
-    import orgair_auth.models  # noqa: F401
+    import orgair_llm.ledger_table  # noqa: F401
 
     assert set(TABLES) == set(metadata.tables)

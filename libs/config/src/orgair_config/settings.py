@@ -150,11 +150,12 @@ class Settings(ScoringSettings):
     )
     WAREHOUSE_EXPORT_BATCH_SIZE: int = Field(default=5000, ge=1, le=100_000)
     WAREHOUSE_EXPORT_SETTLE_SECONDS: float = Field(
-        default=60.0,
+        default=120.0,
         ge=0,
         le=3600,
         description="Rows changed in the last N seconds wait for the next run: longer than "
-        "any write transaction plus the clock skew between replicas.",
+        "the time from a row's timestamp to its commit (a write transaction, an LLM attempt) "
+        "plus the clock skew between replicas.",
     )
     WAREHOUSE_EXPORT_MAX_ATTEMPTS: int = Field(default=5, ge=1, le=20)
     WAREHOUSE_EXPORT_TIME_BUDGET_SECONDS: float = Field(
@@ -428,6 +429,14 @@ class Settings(ScoringSettings):
             ]
             if missing:
                 problems.append(f"{', '.join(missing)} required when SNOWFLAKE_ACCOUNT is set")
+            # An llm_calls row is stamped when its attempt begins and written when it ends.
+            longest_attempt = self.LLM_CONNECT_TIMEOUT_SECONDS + self.LLM_REQUEST_TIMEOUT_SECONDS
+            if longest_attempt >= self.WAREHOUSE_EXPORT_SETTLE_SECONDS:
+                problems.append(
+                    "WAREHOUSE_EXPORT_SETTLE_SECONDS must exceed LLM_CONNECT_TIMEOUT_SECONDS + "
+                    "LLM_REQUEST_TIMEOUT_SECONDS: an LLM attempt's ledger row is written when "
+                    "the attempt ends, stamped with when it began"
+                )
         elif self.WAREHOUSE_EXPORT_INTERVAL_SECONDS:
             problems.append(
                 "WAREHOUSE_EXPORT_INTERVAL_SECONDS: the periodic export needs the warehouse "

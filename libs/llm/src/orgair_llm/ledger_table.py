@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, CheckConstraint, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from orgair_database import Base, UUIDPrimaryKey, utcnow
+from orgair_database import Base, UUIDPrimaryKey, append_only, utcnow
 from orgair_llm.ledger import OUTCOMES
 
 __all__ = ["LLMCall"]
@@ -33,21 +33,29 @@ class LLMCall(UUIDPrimaryKey, Base):
         ),
         Index(None, "created_at"),
         Index(None, "call_id"),
+        # Rows are written once (one per attempt) and never updated.
+        {"info": append_only()},
     )
 
-    call_id: Mapped[uuid.UUID]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    purpose: Mapped[str] = mapped_column(String(64))
-    provider: Mapped[str] = mapped_column(String(16))
-    model: Mapped[str] = mapped_column(String(100))
-    attempt: Mapped[int]
-    outcome: Mapped[str] = mapped_column(String(24))
-    fallback_used: Mapped[bool]
-    input_tokens: Mapped[int]
-    output_tokens: Mapped[int]
-    cost_micros: Mapped[int] = mapped_column(BigInteger)
-    reserved_micros: Mapped[int] = mapped_column(BigInteger)
-    latency_ms: Mapped[int]
-    correlation_id: Mapped[str | None] = mapped_column(String(128))
-    error: Mapped[str | None] = mapped_column(String(200))
-    provider_request_id: Mapped[str | None] = mapped_column(String(128))
+    call_id: Mapped[uuid.UUID] = mapped_column(doc="The call this attempt belongs to")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, doc="When it was attempted")
+    purpose: Mapped[str] = mapped_column(String(64), doc="What the call was for")
+    provider: Mapped[str] = mapped_column(String(16), doc="openai | anthropic")
+    model: Mapped[str] = mapped_column(String(100), doc="Model asked")
+    attempt: Mapped[int] = mapped_column(doc="1 for the first attempt of the call, then 2, …")
+    outcome: Mapped[str] = mapped_column(String(24), doc="ok, rate_limited, timeout, …")
+    fallback_used: Mapped[bool] = mapped_column(doc="Sent to the fallback model")
+    input_tokens: Mapped[int] = mapped_column(doc="Tokens sent")
+    output_tokens: Mapped[int] = mapped_column(doc="Tokens received")
+    cost_micros: Mapped[int] = mapped_column(BigInteger, doc="Cost in micro-dollars (USD 1e-6)")
+    reserved_micros: Mapped[int] = mapped_column(
+        BigInteger, doc="Budget reserved for it before the call, micro-dollars"
+    )
+    latency_ms: Mapped[int] = mapped_column(doc="Time to the provider's answer")
+    correlation_id: Mapped[str | None] = mapped_column(
+        String(128), doc="Correlation id of the request behind it"
+    )
+    error: Mapped[str | None] = mapped_column(String(200), doc="Why it failed, in short")
+    provider_request_id: Mapped[str | None] = mapped_column(
+        String(128), doc="The provider's request id (for their support)"
+    )

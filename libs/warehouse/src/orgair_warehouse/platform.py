@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from sqlalchemy import Engine
 
 import orgair_auth.models  # noqa: F401  (api_keys)
+import orgair_llm.ledger_table  # noqa: F401  (llm_calls)
 from orgair_config import Settings
 from orgair_domain.models import metadata
 from orgair_warehouse.connection import warehouse_engine

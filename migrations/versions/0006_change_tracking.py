@@ -6,8 +6,8 @@ fund memberships are closed, API keys are revoked: each UPDATE now sets `updated
 (ORM flushes and Core `update()` alike), and the export's high-water mark follows it.
 Existing rows get the best time known for their last change.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-01
 """
 
@@ -19,8 +19,8 @@ from alembic import op
 from migrations.helpers import create_index, drop_index
 from orgair_database import NAMING_CONVENTION, UTCDateTime
 
-revision: str = "0005"
-down_revision: str | None = "0004"
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
