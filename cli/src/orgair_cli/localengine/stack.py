@@ -10,6 +10,7 @@ containers, networks and volumes.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from orgair_cli.localengine.commands import run
 from orgair_cli.localengine.daemon import Engine
 from orgair_cli.localengine.errors import EngineError
 
+TERMINAL_CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 STANDINS_FILE = Path("infra/standins/compose.standins.yaml")
 DEFAULT_PROJECT = "pe-orgair"
 BUILD_TIMEOUT = 2400.0
@@ -84,7 +86,7 @@ class LocalStack:
 
     def compose_argv(self, *args: str) -> list[str]:
         files = [self.root / "compose.yaml", self.root / STANDINS_FILE, *self.overrides]
-        argv = ["/usr/bin/docker", "compose", "--project-name", self.project]
+        argv = ["/usr/bin/docker", "compose", "--ansi", "never", "--project-name", self.project]
         for file in files:
             argv += ["--file", str(file)]
         return [*argv, *args]
@@ -134,9 +136,11 @@ class LocalStack:
         return lines[-1].strip()
 
     def logs(self, service: str) -> list[str]:
+        """What the service's containers wrote, one line each (compose's own terminal
+        control sequences removed: 2.26 writes them even with `--ansi never`)."""
         result = self.compose("logs", "--no-color", "--no-log-prefix", service,
                               step=f"logs of {service}", timeout=60)  # fmt: skip
-        return result.stdout.splitlines()
+        return [TERMINAL_CONTROL.sub("", line) for line in result.stdout.splitlines()]
 
     def container_id(self, service: str) -> str:
         result = self.compose("ps", "--all", "--quiet", service, step=f"container of {service}",
