@@ -117,6 +117,13 @@ class DockerPlatform:
     def network(self) -> str:
         return f"{self.stack.project}_default"
 
+    def blocked_brpops(self) -> list[str]:
+        """Redis clients blocked in BRPOP (a worker's poll of the queue)."""
+        result = self.stack.compose("exec", "-T", "redis", "redis-cli", "CLIENT", "LIST",
+                                    step="redis CLIENT LIST", timeout=30)  # fmt: skip
+        return [line for line in result.stdout.splitlines()
+                if "cmd=brpop" in line and "flags=b" in line]  # fmt: skip
+
     def ready(self) -> bool:
         try:
             return httpx.get(f"{self.gateway}/readyz", timeout=5).status_code == 200
