@@ -21,7 +21,6 @@ import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from google.protobuf.message import DecodeError
-
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceResponse
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
     ExportMetricsServiceResponse,
@@ -79,7 +78,9 @@ class Handler(BaseHTTPRequestHandler):
                 if lines:
                     sys.stdout.write("\n".join(lines) + "\n")
         except (OSError, EOFError, DecodeError) as exc:
-            print(json.dumps({"event": "export_rejected", "error": type(exc).__name__}))
+            sys.stdout.write(
+                json.dumps({"event": "export_rejected", "error": type(exc).__name__}) + "\n"
+            )
             self._reply(400, b"", "text/plain")
             return
         self._reply(200, response().SerializeToString(), "application/x-protobuf")
@@ -98,7 +99,7 @@ class Handler(BaseHTTPRequestHandler):
 def main() -> None:
     port = int(os.environ.get("OTLP_HTTP_PORT", "4318"))
     server = ThreadingHTTPServer(("0.0.0.0", port), Handler)  # noqa: S104 (inside its container)
-    print(json.dumps({"event": "receiver_listening", "port": port}), flush=True)
+    sys.stdout.write(json.dumps({"event": "receiver_listening", "port": port}) + "\n")
     server.serve_forever()
 
 

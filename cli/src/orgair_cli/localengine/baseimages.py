@@ -2,9 +2,9 @@
 
 - Python: `debootstrap --variant=minbase` of a Debian release with its python3, imported
   as an image tagged `<name>:<release>`: bookworm (3.11, as the upstream
-  python:3.11-slim-bookworm) for the project, trixie (3.13) for LocalStack 4.14. The host's CA bundle is
-  copied in: downloads from this machine go through a TLS proxy whose CA only the
-  host's bundle has, and SSL_CERT_FILE points every client (uv, pip) at it.
+  python:3.11-slim-bookworm) for the project, trixie (3.13) for LocalStack 4.14. The
+  host's CA bundle is copied in: downloads from this machine go through a TLS proxy
+  whose CA only the host's bundle has, and SSL_CERT_FILE points every client at it.
 - uv: a `FROM scratch` image with the `uv` and `uvx` binaries of the uv wheel from PyPI
   (the version the Dockerfiles pin), laid out as ghcr.io/astral-sh/uv is (/uv, /uvx).
 
@@ -33,8 +33,16 @@ BASE_PACKAGES = ("python3", "python3-venv", "python-is-python3", "ca-certificate
 
 
 def image_exists(engine: Engine, ref: str) -> bool:
-    result = engine.docker("image", "inspect", "--format", "{{.Id}}", ref,
-                           step=f"inspect {ref}", timeout=30, check=False)  # fmt: skip
+    result = engine.docker(
+        "image",
+        "inspect",
+        "--format",
+        "{{.Id}}",
+        ref,
+        step=f"inspect {ref}",
+        timeout=30,
+        check=False,
+    )
     return result.returncode == 0
 
 
@@ -43,8 +51,15 @@ def _import(engine: Engine, tar_path: Path, ref: str, changes: list[str]) -> Non
     for change in changes:
         argv += ["--change", change]
     with tar_path.open("rb") as stream:
-        result = subprocess.run([*argv, "-", ref], stdin=stream, env=engine.env(),
-                                capture_output=True, text=True, timeout=600, check=False)  # fmt: skip
+        result = subprocess.run(
+            [*argv, "-", ref],
+            stdin=stream,
+            env=engine.env(),
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
     if result.returncode != 0:
         raise EngineError(f"docker import {ref}: {tail(result.stderr)}")
 
@@ -54,34 +69,47 @@ def build_python_base(engine: Engine, ref: str) -> None:
     with tempfile.TemporaryDirectory(prefix="orgair-rootfs-", dir=engine.home) as scratch:
         rootfs = Path(scratch) / "rootfs"
         run(
-            [str(DEBOOTSTRAP), "--variant=minbase", f"--include={','.join(BASE_PACKAGES)}",
-             suite, str(rootfs), DEBIAN_MIRROR],
-            step=f"base image: debootstrap {suite}", timeout=900,
-        )  # fmt: skip
+            [
+                str(DEBOOTSTRAP),
+                "--variant=minbase",
+                f"--include={','.join(BASE_PACKAGES)}",
+                suite,
+                str(rootfs),
+                DEBIAN_MIRROR,
+            ],
+            step=f"base image: debootstrap {suite}",
+            timeout=900,
+        )
         shutil.copy2(HOST_CA_BUNDLE, rootfs / "etc/ssl/certs/ca-certificates.crt")
         for cache in ("var/cache/apt/archives", "var/lib/apt/lists"):
             for entry in (rootfs / cache).glob("*"):
                 if entry.is_file():
                     entry.unlink()
         tar_path = Path(scratch) / "rootfs.tar"
-        run(["tar", "-C", str(rootfs), "--numeric-owner", "-cf", str(tar_path), "."],
-            step="base image: tar rootfs", timeout=300)  # fmt: skip
+        run(
+            ["tar", "-C", str(rootfs), "--numeric-owner", "-cf", str(tar_path), "."],
+            step="base image: tar rootfs",
+            timeout=300,
+        )
         _import(
-            engine, tar_path, ref,
+            engine,
+            tar_path,
+            ref,
             [
                 "ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt",
                 "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
                 "ENV LANG=C.UTF-8",
                 'CMD ["python3"]',
             ],
-        )  # fmt: skip
+        )
 
 
 def _pip() -> list[str]:
     """A pip to download with: this interpreter's, its base interpreter's, or uv's."""
     for python in (sys.executable, str(Path(sys.base_prefix) / "bin" / "python3")):
-        probe = subprocess.run([python, "-m", "pip", "--version"], capture_output=True,
-                               timeout=60, check=False)  # fmt: skip
+        probe = subprocess.run(
+            [python, "-m", "pip", "--version"], capture_output=True, timeout=60, check=False
+        )
         if probe.returncode == 0:
             return [python, "-m", "pip"]
     uv = shutil.which("uv")
@@ -93,11 +121,25 @@ def _pip() -> list[str]:
 def _uv_binaries(version: str, into: Path) -> None:
     """`uv` and `uvx` from the uv wheel of `version` (pip download from PyPI)."""
     run(
-        [*_pip(), "download", "--quiet", "--no-deps", "--only-binary=:all:",
-         "--platform", "manylinux_2_17_x86_64", "--platform", "manylinux2014_x86_64",
-         "--python-version", "3.11", "--dest", str(into), f"uv=={version}"],
-        step=f"uv image: pip download uv=={version}", timeout=300,
-    )  # fmt: skip
+        [
+            *_pip(),
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--platform",
+            "manylinux_2_17_x86_64",
+            "--platform",
+            "manylinux2014_x86_64",
+            "--python-version",
+            "3.11",
+            "--dest",
+            str(into),
+            f"uv=={version}",
+        ],
+        step=f"uv image: pip download uv=={version}",
+        timeout=300,
+    )
     wheels = sorted(into.glob(f"uv-{version}-*.whl"))
     if not wheels:
         raise EngineError(f"uv image: no uv {version} wheel downloaded")

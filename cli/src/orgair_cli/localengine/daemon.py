@@ -100,8 +100,12 @@ class Engine:
         try:
             result = subprocess.run(
                 ["/usr/bin/docker", "version", "--format", "{{.Server.Version}}"],
-                env=self.env(), capture_output=True, text=True, timeout=timeout, check=False,
-            )  # fmt: skip
+                env=self.env(),
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
         except (subprocess.TimeoutExpired, OSError):
             return False
         return result.returncode == 0 and bool(result.stdout.strip())
@@ -139,18 +143,28 @@ class Engine:
                 directory.mkdir(parents=True, exist_ok=True)
             argv = [
                 str(DOCKERD),
-                "--data-root", str(self.data_root),
-                "--exec-root", str(self.exec_root),
-                "--pidfile", str(self.pidfile),
-                "-H", self.host,
-                "--exec-opt", "native.cgroupdriver=cgroupfs",
-                "--log-level", "warn",
-            ]  # fmt: skip
+                "--data-root",
+                str(self.data_root),
+                "--exec-root",
+                str(self.exec_root),
+                "--pidfile",
+                str(self.pidfile),
+                "-H",
+                self.host,
+                "--exec-opt",
+                "native.cgroupdriver=cgroupfs",
+                "--log-level",
+                "warn",
+            ]
             with self.log_file.open("ab") as log:
                 process = subprocess.Popen(
-                    argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                    start_new_session=True, env=self.env(),
-                )  # fmt: skip
+                    argv,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                    env=self.env(),
+                )
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:
                 if process.poll() is not None:
@@ -195,5 +209,11 @@ class Engine:
     def docker(
         self, *args: str, step: str, timeout: float, check: bool = True, cwd: Path | None = None
     ) -> subprocess.CompletedProcess[str]:
-        return run(["/usr/bin/docker", *args], step=step, timeout=timeout, env=self.env(),
-                   cwd=cwd, check=check)  # fmt: skip
+        return run(
+            ["/usr/bin/docker", *args],
+            step=step,
+            timeout=timeout,
+            env=self.env(),
+            cwd=cwd,
+            check=check,
+        )

@@ -49,8 +49,12 @@ def missing_apt_packages() -> list[str]:
 def install_apt_packages(packages: list[str]) -> None:
     if shutil.which("apt-get") is None:
         raise EngineError(f"install: apt-get not found; install {', '.join(packages)} by hand")
-    run(["apt-get", "update", "-qq"], step="install: apt-get update", timeout=APT_TIMEOUT,
-        env=_apt_env())  # fmt: skip
+    run(
+        ["apt-get", "update", "-qq"],
+        step="install: apt-get update",
+        timeout=APT_TIMEOUT,
+        env=_apt_env(),
+    )
     run(
         ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages],
         step=f"install: apt-get install {' '.join(packages)}",
@@ -67,24 +71,41 @@ def install_compose_plugin(target: Path = COMPOSE_PLUGIN) -> None:
         (root / "archives" / "partial").mkdir(parents=True)
         (root / "sources.list").write_text(TRIXIE_SOURCE)
         private_apt = [
-            "-o", f"Dir::Etc::SourceList={root / 'sources.list'}",
-            "-o", "Dir::Etc::SourceParts=/nonexistent",
-            "-o", f"Dir::State::Lists={root / 'lists'}",
-            "-o", f"Dir::Cache={root}",
-            "-o", f"Dir::Cache::archives={root / 'archives'}",
-            "-o", "APT::Sandbox::User=root",
-        ]  # fmt: skip
-        run(["apt-get", *private_apt, "update", "-qq"], step="install: apt-get update (trixie)",
-            timeout=APT_TIMEOUT, env=_apt_env())  # fmt: skip
-        run(["apt-get", *private_apt, "download", "docker-compose/trixie"], cwd=root,
-            step="install: apt-get download docker-compose/trixie", timeout=APT_TIMEOUT,
-            env=_apt_env())  # fmt: skip
+            "-o",
+            f"Dir::Etc::SourceList={root / 'sources.list'}",
+            "-o",
+            "Dir::Etc::SourceParts=/nonexistent",
+            "-o",
+            f"Dir::State::Lists={root / 'lists'}",
+            "-o",
+            f"Dir::Cache={root}",
+            "-o",
+            f"Dir::Cache::archives={root / 'archives'}",
+            "-o",
+            "APT::Sandbox::User=root",
+        ]
+        run(
+            ["apt-get", *private_apt, "update", "-qq"],
+            step="install: apt-get update (trixie)",
+            timeout=APT_TIMEOUT,
+            env=_apt_env(),
+        )
+        run(
+            ["apt-get", *private_apt, "download", "docker-compose/trixie"],
+            cwd=root,
+            step="install: apt-get download docker-compose/trixie",
+            timeout=APT_TIMEOUT,
+            env=_apt_env(),
+        )
         debs = sorted(root.glob("docker-compose_*.deb"))
         if not debs:
             raise EngineError("install: apt-get download gave no docker-compose .deb")
         unpacked = root / "unpacked"
-        run(["dpkg-deb", "-x", str(debs[-1]), str(unpacked)], step="install: dpkg-deb -x",
-            timeout=120)  # fmt: skip
+        run(
+            ["dpkg-deb", "-x", str(debs[-1]), str(unpacked)],
+            step="install: dpkg-deb -x",
+            timeout=120,
+        )
         plugin = unpacked / COMPOSE_IN_DEB
         if not plugin.is_file():
             raise EngineError(f"install: {COMPOSE_IN_DEB} is not in {debs[-1].name}")

@@ -28,6 +28,7 @@ TERMINAL_CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 STANDINS_FILE = Path("infra/standins/compose.standins.yaml")
 DEFAULT_PROJECT = "pe-orgair"
 BUILD_TIMEOUT = 2400.0
+BUILD_CACHE_KEEP = "8GB"
 UP_TIMEOUT = 300
 DOWN_TIMEOUT = 180.0
 
@@ -97,8 +98,14 @@ class LocalStack:
     def compose(
         self, *args: str, step: str, timeout: float, check: bool = True
     ) -> subprocess.CompletedProcess[str]:
-        return run(self.compose_argv(*args), step=step, timeout=timeout,
-                   env=self.compose_env(), cwd=self.root, check=check)  # fmt: skip
+        return run(
+            self.compose_argv(*args),
+            step=step,
+            timeout=timeout,
+            env=self.compose_env(),
+            cwd=self.root,
+            check=check,
+        )
 
     # --------------------------------------------------------------- images
 
@@ -106,30 +113,73 @@ class LocalStack:
         """Base images when missing, then every image of the stack (BuildKit's cache)."""
         ensure_base_images(self.engine, *base_images(self.root))
         self.compose("build", step="docker compose build", timeout=timeout)
+        # Rebuilds leave untagged images and cache behind: keep the machine's disk bounded.
+        self.engine.docker(
+            "image", "prune", "--force", step="prune untagged images", timeout=300, check=False
+        )
+        self.engine.docker(
+            "builder",
+            "prune",
+            "--force",
+            "--keep-storage",
+            BUILD_CACHE_KEEP,
+            step="prune the build cache",
+            timeout=300,
+            check=False,
+        )
 
     # ----------------------------------------------------------- lifecycle
 
-    def up(self, timeout: int = UP_TIMEOUT, *, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def up(
+        self, timeout: int = UP_TIMEOUT, *, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
         """`up --wait` on built images: returns when every service is healthy (or failed)."""
         return self.compose(
-            "up", "--detach", "--wait", "--wait-timeout", str(timeout), "--no-build",
-            "--pull", "never",
-            step="docker compose up --wait", timeout=timeout + 60, check=check,
-        )  # fmt: skip
+            "up",
+            "--detach",
+            "--wait",
+            "--wait-timeout",
+            str(timeout),
+            "--no-build",
+            "--pull",
+            "never",
+            step="docker compose up --wait",
+            timeout=timeout + 60,
+            check=check,
+        )
 
     def down(self, timeout: float = DOWN_TIMEOUT) -> None:
-        self.compose("down", "--volumes", "--remove-orphans", "--timeout", "20",
-                     step="docker compose down", timeout=timeout, check=False)  # fmt: skip
+        self.compose(
+            "down",
+            "--volumes",
+            "--remove-orphans",
+            "--timeout",
+            "20",
+            step="docker compose down",
+            timeout=timeout,
+            check=False,
+        )
 
     # ------------------------------------------------------------------ use
 
     def issue_key(self, role: str, name: str) -> str:
         """A new API key, minted inside the gateway's image against the stack's key store."""
         result = self.compose(
-            "run", "--rm", "--no-deps", "-T", "gateway",
-            "python", "-m", "orgair_gateway.issue_key", "--role", role, "--name", name,
-            step=f"issue a {role} key", timeout=120,
-        )  # fmt: skip
+            "run",
+            "--rm",
+            "--no-deps",
+            "-T",
+            "gateway",
+            "python",
+            "-m",
+            "orgair_gateway.issue_key",
+            "--role",
+            role,
+            "--name",
+            name,
+            step=f"issue a {role} key",
+            timeout=120,
+        )
         lines = result.stdout.strip().splitlines()
         if not lines:
             raise EngineError(f"issue a {role} key: no key printed")
@@ -138,13 +188,15 @@ class LocalStack:
     def logs(self, service: str) -> list[str]:
         """What the service's containers wrote, one line each (compose's own terminal
         control sequences removed: 2.26 writes them even with `--ansi never`)."""
-        result = self.compose("logs", "--no-color", "--no-log-prefix", service,
-                              step=f"logs of {service}", timeout=60)  # fmt: skip
+        result = self.compose(
+            "logs", "--no-color", "--no-log-prefix", service, step=f"logs of {service}", timeout=60
+        )
         return [TERMINAL_CONTROL.sub("", line) for line in result.stdout.splitlines()]
 
     def container_id(self, service: str) -> str:
-        result = self.compose("ps", "--all", "--quiet", service, step=f"container of {service}",
-                              timeout=60)  # fmt: skip
+        result = self.compose(
+            "ps", "--all", "--quiet", service, step=f"container of {service}", timeout=60
+        )
         ids = result.stdout.split()
         if not ids:
             raise EngineError(f"no container for {service}")
