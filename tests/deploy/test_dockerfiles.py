@@ -223,3 +223,17 @@ def test_the_build_selects_manifests_and_member_sources(service: str, tmp_path: 
     ).stdout  # fmt: skip
     selected = set(re.findall(r"^-e \./(\S+)$", export, re.M))
     assert selected == {members[name].path for name in workspace_closure(package)}
+
+
+def test_the_init_image_installs_what_the_migrations_import() -> None:
+    """init runs the one migration history: every orgair_* package it imports must be in
+    orgair-init's closure, or the image (which installs only that) cannot migrate."""
+    members = workspace_members()
+    owner = {module: member.name for member in members.values() for module in member.modules}
+    closure = workspace_closure("orgair-init")
+    imported = set()
+    for path in (REPO_ROOT / "migrations").rglob("*.py"):
+        imported |= set(re.findall(r"^\s*(?:from|import)\s+(orgair_\w+)", path.read_text(), re.M))
+    assert imported, "the migrations import no orgair package"
+    missing = {module for module in imported if owner.get(module) not in closure}
+    assert not missing, f"orgair-init does not depend on the owners of {sorted(missing)}"
