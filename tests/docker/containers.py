@@ -31,8 +31,15 @@ NEVER_STARTED = "0001-01-01T00:00:00Z"
 
 def override_yaml() -> str:
     """The test's own override: containers get exactly what compose.yaml declares, never
-    a developer's .env (compose would pass it to every orgair service)."""
-    return "services:\n" + "".join(f"  {name}:\n    env_file: !reset []\n" for name in APP_SERVICES)
+    a developer's .env (compose would pass it to every orgair service); the gateway lets
+    the one admin key of the run make the restart scenarios' hundreds of calls a minute
+    (rate limits are tested in tests/gateway)."""
+    lines = ["services:"]
+    for name in APP_SERVICES:
+        lines += [f"  {name}:", "    env_file: !reset []"]
+        if name == "gateway":
+            lines += ["    environment:", '      RATE_LIMIT_PER_MINUTE: "1000"']
+    return "\n".join(lines) + "\n"
 
 
 def docker_time(value: str) -> datetime:
