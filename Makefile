@@ -5,12 +5,15 @@ SHELL := /bin/bash
 PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 COMPOSE ?= docker compose
+ROLE ?= admin
+# The socket of the engine `make up-local` starts (orgair_cli.localengine).
+LOCAL_ENGINE_SOCKET ?= /run/orgair-engine/docker.sock
 
 .DEFAULT_GOAL := help
-.PHONY: help uv install dev test lint format typecheck migrate seed preflight up down logs bench env openapi
+.PHONY: help uv install dev test lint format typecheck migrate seed preflight up up-local keys-local down logs bench env openapi
 
 help: ## list the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
 
 uv: ## install uv from PyPI when it is not on PATH
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || \
@@ -52,11 +55,17 @@ preflight: install ## check database, Redis and S3 for real
 env: install ## write .env with a fresh SECRET_KEY when it is missing
 	$(UV) run orgair env
 
-up: env ## the containerized stack (needs a Docker engine)
+up: env ## the containerized stack (needs Docker Engine 25+ and Compose 2.24+)
 	$(COMPOSE) up --build --wait
 
-down: ## stop the containerized stack
-	$(COMPOSE) down
+up-local: env ## the same stack on the project's own engine with locally built stand-ins (left running)
+	$(UV) run orgair local-stack up
+
+keys-local: install ## mint a key against the up-local stack (ROLE=admin|reviewer|analyst|viewer)
+	@$(UV) run --quiet orgair local-stack keys --role $(ROLE)
+
+down: ## stop the containerized stack (and the engine `make up-local` started)
+	@if [ -S $(LOCAL_ENGINE_SOCKET) ]; then $(UV) run orgair local-stack down; else $(COMPOSE) down; fi
 
 logs: ## follow the containerized stack's logs
 	$(COMPOSE) logs -f

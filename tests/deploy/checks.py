@@ -26,8 +26,6 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 PUBLIC_SERVICE = "gateway"
 # LocalStack tags after this need an auth token.
 LOCALSTACK_MAX_VERSION = (4, 14, 0)
-# Files another unit of work creates; until they exist their COPY is not an error.
-PENDING_PATHS = frozenset({"alembic.ini"})
 
 SECRET_NAME = re.compile(r"(SECRET|PASSWORD|TOKEN|API_KEY|ACCESS_KEY|PRIVATE_KEY)", re.IGNORECASE)
 INTERPOLATION = re.compile(
@@ -232,7 +230,7 @@ def uv_syncs(stage: Stage) -> list[tuple[int, list[str]]]:
     for index, instruction in enumerate(stage.instructions):
         if instruction.keyword != "RUN":
             continue
-        for command in re.split(r"&&|;", instruction.args):
+        for command in re.split(r"&&|(?<!\\);", instruction.args):
             argv = shlex.split(command)
             argv = [a for a in argv if not a.startswith("--mount")]
             if argv[:2] == ["uv", "sync"]:
@@ -249,15 +247,23 @@ def option_value(argv: list[str], option: str) -> str | None:
     return None
 
 
-def dockerfile_package(dockerfile: Dockerfile) -> str | None:
-    builder = dockerfile.stage("builder") or dockerfile.final
-    packages = {option_value(argv, "--package") for _, argv in uv_syncs(builder)}
-    packages.discard(None)
-    return packages.pop() if len(packages) == 1 else None
+SERVICE_DOCKERFILE = "services/Dockerfile"
+# The stages of services/Dockerfile, in the order each needs the one before.
+SHARED_STAGES = ("uv", "context", "manifests", "sources", "dependencies", "workspace", "runtime")
 
 
-def dockerfile_cmd(dockerfile: Dockerfile) -> list[str]:
-    cmds = [i.args for i in dockerfile.final.instructions if i.keyword == "CMD"]
+def service_package(service: str, root: Path = REPO_ROOT) -> str:
+    """The package services/<service>/pyproject.toml defines (what the image installs)."""
+    cfg = tomllib.loads((root / "services" / service / "pyproject.toml").read_text())
+    return str(cfg["project"]["name"])
+
+
+def service_directories(root: Path = REPO_ROOT) -> list[str]:
+    return sorted(p.parent.name for p in root.glob("services/*/pyproject.toml"))
+
+
+def stage_cmd(stage: Stage) -> list[str]:
+    cmds = [i.args for i in stage.instructions if i.keyword == "CMD"]
     if not cmds:
         return []
     try:
@@ -266,106 +272,115 @@ def dockerfile_cmd(dockerfile: Dockerfile) -> list[str]:
         return shlex.split(cmds[-1])
 
 
-def _covers(source: str, path: str) -> bool:
-    """Does copying `source` (a context path) bring `path` along?"""
-    source = source.rstrip("/").removeprefix("./")
-    path = path.rstrip("/")
-    return source in {"", "."} or path == source or path.startswith(source + "/")
+def _copies_from(stage: Stage) -> list[tuple[str, str]]:
+    """(source stage, source path) of each COPY --from in the stage."""
+    found = []
+    for instruction in stage.instructions:
+        if instruction.keyword != "COPY":
+            continue
+        tokens = shlex.split(instruction.args)
+        origin = next((t.split("=", 1)[1] for t in tokens if t.startswith("--from=")), None)
+        if origin is not None:
+            found.append((origin, next(t for t in tokens if not t.startswith("--"))))
+    return found
 
 
 def dockerfile_problems(text: str, root: Path = REPO_ROOT) -> list[str]:
-    """The two-layer uv build, a non-root runtime and a package that exists."""
+    """services/Dockerfile: pinned bases, the two-layer uv build that finds the workspace
+    itself, a non-root runtime, and one target per service directory."""
     problems: list[str] = []
     dockerfile = parse_dockerfile(text)
     if not dockerfile.stages:
         return ["no FROM instruction"]
-
-    final = dockerfile.final
-    if not re.fullmatch(r"python:3\.11(\.\d+)?-slim-bookworm", final.base):
+    python_image = dockerfile.global_args.get("PYTHON_IMAGE", "")
+    if not re.fullmatch(r"python:3\.11(\.\d+)?-slim-bookworm", python_image):
         problems.append(
-            f"runtime base is {final.base!r}, want a pinned python:3.11-slim-bookworm tag"
+            f"PYTHON_IMAGE is {python_image!r}, want a pinned python:3.11-slim-bookworm tag"
         )
-    uv_image = next((s.base for s in dockerfile.stages if "astral-sh/uv" in s.base), None)
-    if uv_image is None or parse_version(image_tag(uv_image) or "") is None:
+    uv_image = dockerfile.global_args.get("UV_IMAGE", "")
+    if "astral-sh/uv" not in uv_image or parse_version(image_tag(uv_image) or "") is None:
         problems.append(
             f"uv must come from a pinned ghcr.io/astral-sh/uv:X.Y.Z image, got {uv_image!r}"
         )
-
-    builder = dockerfile.stage("builder") or final
-    syncs = uv_syncs(builder)
-    if len(syncs) != 2:
-        problems.append(f"want exactly two `uv sync` layers, found {len(syncs)}")
+    for name in SHARED_STAGES:
+        if dockerfile.stage(name) is None:
+            problems.append(f"stage {name!r} is missing")
+    if problems:
         return problems
-    (first_at, first), (second_at, second) = syncs
-    for label, argv in (("first", first), ("second", second)):
+
+    manifests = dockerfile.stage("manifests")
+    assert manifests is not None
+    selection = " ".join(i.args for i in manifests.instructions if i.keyword == "RUN")
+    names = set(re.findall(r"-name\s+(\S+)", selection))
+    if names != {"pyproject.toml", "uv.lock"}:
+        problems.append(f"manifests stage selects {sorted(names)}: only pyproject.toml and uv.lock")
+
+    dependencies = dockerfile.stage("dependencies")
+    workspace = dockerfile.stage("workspace")
+    assert dependencies is not None and workspace is not None
+    if any(copy_sources(i) is not None for i in dependencies.instructions):
+        problems.append(
+            "dependency layer copies from the build context: only the manifests belong there"
+        )
+    if ("manifests", "/manifests/") not in _copies_from(dependencies):
+        problems.append("dependency layer does not copy the manifests stage")
+    layers = [("dependency", dependencies, True), ("workspace", workspace, False)]
+    for label, stage, deps_only in layers:
+        syncs = uv_syncs(stage)
+        if len(syncs) != 1:
+            problems.append(f"{label} layer: want one `uv sync`, found {len(syncs)}")
+            continue
+        argv = syncs[0][1]
         for flag in ("--frozen", "--no-dev"):
             if flag not in argv:
                 problems.append(f"{label} `uv sync` lacks {flag}")
-    if "--no-install-workspace" not in first:
-        problems.append("first `uv sync` lacks --no-install-workspace (dependency layer)")
-    if "--no-install-workspace" in second:
-        problems.append("second `uv sync` must install the workspace packages")
+        if deps_only and "--no-install-workspace" not in argv:
+            problems.append("dependency `uv sync` lacks --no-install-workspace")
+        if not deps_only and "--no-install-workspace" in argv:
+            problems.append("workspace `uv sync` must install the workspace packages")
+        if option_value(argv, "--package") is None:
+            problems.append(f"{label} `uv sync` names no --package")
+    env_text = " ".join(i.args for i in dependencies.instructions if i.keyword == "ENV")
+    for setting in ("UV_COMPILE_BYTECODE=1", "UV_LINK_MODE=copy"):
+        if setting not in env_text:
+            problems.append(f"builder does not set {setting}")
 
-    package = option_value(first, "--package")
-    if package is None or option_value(second, "--package") != package:
-        problems.append("both `uv sync` layers must name the same --package")
-        return problems
-    if package not in lock_packages(root):
-        problems.append(f"--package {package} is not a package in uv.lock")
-        return problems
-
-    # Layer 1 may only see the lock and pyproject.toml files (so it caches), and
-    # must see every workspace member's pyproject.toml.
-    copied_first: list[str] = []
-    copied_second: list[str] = []
-    for index, instruction in enumerate(builder.instructions):
-        parsed = copy_sources(instruction)
-        if parsed is None:
-            continue
-        sources, _dest = parsed
-        if index < first_at:
-            copied_first.extend(sources)
-        elif index < second_at:
-            copied_second.extend(sources)
-    for source in copied_first:
-        if Path(source).name not in {"pyproject.toml", "uv.lock"}:
-            problems.append(
-                f"dependency layer copies {source!r}: only pyproject.toml/uv.lock belong there"
-            )
-    if "uv.lock" not in copied_first:
-        problems.append("dependency layer does not copy uv.lock")
-    if "pyproject.toml" not in copied_first:
-        problems.append("dependency layer does not copy the root pyproject.toml")
-    for member in workspace_members(root).values():
-        wanted = f"{member.path}/pyproject.toml"
-        if wanted not in copied_first:
-            problems.append(
-                f"dependency layer does not copy {wanted} (uv reads the whole workspace)"
-            )
-
-    # Layer 2 must bring the source of every workspace package the service imports.
-    members = workspace_members(root)
-    for name in sorted(workspace_closure(package, root)):
-        path = members[name].path
-        if not any(_covers(src, path) for src in copied_second):
-            problems.append(f"second layer does not copy {path}/ ({name}, needed by {package})")
-
-    # Runtime: non-root user, the venv on PATH, /app as working directory.
-    users = [i.args.strip() for i in final.instructions if i.keyword == "USER"]
+    runtime = dockerfile.stage("runtime")
+    assert runtime is not None
+    if runtime.base != python_image:
+        problems.append(f"runtime stage is FROM {runtime.base!r}, want ${{PYTHON_IMAGE}}")
+    copies = _copies_from(runtime)
+    if copies != [("dependencies", "/app/.venv"), ("workspace", "/overlay/")]:
+        problems.append(
+            f"runtime copies {copies}: want the dependencies' venv, then the workspace layer"
+        )
+    users = [i.args.strip() for i in runtime.instructions if i.keyword == "USER"]
     if not users:
         problems.append("runtime stage has no USER (runs as root)")
     elif users[-1].split(":", 1)[0] in {"root", "0"}:
         problems.append(f"runtime stage runs as {users[-1]!r}")
-    env_text = " ".join(i.args for i in final.instructions if i.keyword == "ENV")
-    if "/app/.venv/bin" not in env_text:
+    if "/app/.venv/bin" not in " ".join(i.args for i in runtime.instructions if i.keyword == "ENV"):
         problems.append("runtime PATH does not start with /app/.venv/bin")
-    workdirs = [i.args.strip() for i in final.instructions if i.keyword == "WORKDIR"]
+    workdirs = [i.args.strip() for i in runtime.instructions if i.keyword == "WORKDIR"]
     if not workdirs or workdirs[-1] != "/app":
         problems.append("runtime WORKDIR is not /app")
-    builder_env = " ".join(i.args for i in builder.instructions if i.keyword == "ENV")
-    for setting in ("UV_COMPILE_BYTECODE=1", "UV_LINK_MODE=copy"):
-        if setting not in builder_env:
-            problems.append(f"builder does not set {setting}")
+
+    members = workspace_members(root)
+    for service in service_directories(root):
+        target = dockerfile.stage(service)
+        if target is None:
+            problems.append(f"no target stage for services/{service}")
+            continue
+        if target.base != "runtime":
+            problems.append(f"target {service} is FROM {target.base!r}, want runtime")
+        if any(i.keyword == "USER" for i in target.instructions):
+            problems.append(f"target {service} changes USER")
+        module = module_of(stage_cmd(target))
+        member = members.get(service_package(service, root))
+        if module is None or member is None or module.split(".")[0] not in member.modules:
+            problems.append(
+                f"target {service} runs {stage_cmd(target)}, not a module of its package"
+            )
     return problems
 
 
@@ -619,23 +634,36 @@ def _worker_problems(svc: Mapping[str, Any]) -> list[str]:
 
 
 def _command_problems(svcs: Mapping[str, Mapping[str, Any]], root: Path) -> list[str]:
-    """`python -m <module>` must be a module of the package the service's image installs."""
+    """Each app service is built from services/Dockerfile as its own target (SERVICE and
+    target both its name), and runs a module of the package that target installs."""
     problems = []
     members = workspace_members(root)
+    dockerfile_path = root / SERVICE_DOCKERFILE
+    dockerfile = (
+        parse_dockerfile(dockerfile_path.read_text()) if dockerfile_path.is_file() else None
+    )
     for name, svc in svcs.items():
         build = svc.get("build")
-        if not isinstance(build, dict) or "dockerfile" not in build:
+        if not isinstance(build, dict) or build.get("context") != ".":
+            continue  # not built from the repository (the collector's own context)
+        if build.get("dockerfile") != SERVICE_DOCKERFILE:
+            problems.append(
+                f"{name}: built from {build.get('dockerfile')}, want {SERVICE_DOCKERFILE}"
+            )
             continue
-        dockerfile_path = root / str(build.get("context", ".")) / str(build["dockerfile"])
-        if not dockerfile_path.is_file():
-            continue  # reported by _build_problems
-        dockerfile = parse_dockerfile(dockerfile_path.read_text())
-        package = dockerfile_package(dockerfile)
-        if package is None:
-            continue  # not a uv-built Python image (e.g. the collector)
-        argv = command_argv(svc.get("command")) or dockerfile_cmd(dockerfile)
-        module = module_of(argv)
+        service = str((build.get("args") or {}).get("SERVICE", ""))
+        if service != name or build.get("target") != name:
+            problems.append(
+                f"{name}: build SERVICE={service!r} target={build.get('target')!r}, want {name!r} for both"
+            )
+            continue
+        if not (root / "services" / name / "pyproject.toml").is_file():
+            problems.append(f"{name}: services/{name}/pyproject.toml does not exist")
+            continue
+        package = service_package(name, root)
         member = members.get(package)
+        argv = command_argv(svc.get("command"))
+        module = module_of(argv)
         if module is None:
             problems.append(f"{name}: command {argv} is not `python -m <module>`")
         elif member is None:
@@ -645,8 +673,9 @@ def _command_problems(svcs: Mapping[str, Mapping[str, Any]], root: Path) -> list
                 f"{name}: runs module {module} but its image installs {package} "
                 f"(modules {list(member.modules)})"
             )
-        image_cmd = dockerfile_cmd(dockerfile)
-        if svc.get("command") and image_cmd and image_cmd != argv:
+        target = dockerfile.stage(name) if dockerfile else None
+        image_cmd = stage_cmd(target) if target else []
+        if argv and image_cmd and image_cmd != argv:
             problems.append(
                 f"{name}: compose command {argv} differs from the image CMD {image_cmd}"
             )

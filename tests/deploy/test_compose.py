@@ -149,8 +149,12 @@ MUTATIONS: dict[str, tuple[Mutation, str]] = {
         "points at the container itself",
     ),
     "Dockerfile path that does not exist": (
-        lambda d: _svc(d, "scoring")["build"].update(dockerfile="services/scoring/Dockerfile.nope"),
+        lambda d: _svc(d, "scoring")["build"].update(dockerfile="services/Dockerfile.nope"),
         "does not exist",
+    ),
+    "built as another service's target": (
+        lambda d: _svc(d, "scoring")["build"].update(target="gateway"),
+        "want 'scoring' for both",
     ),
     "command from another package": (
         lambda d: _svc(d, "scoring").update(command=["python", "-m", "orgair_init"]),
@@ -298,10 +302,12 @@ def test_app_images_create_the_data_directory_for_their_user(compose_doc: dict[s
     # An empty named volume copies ownership from the image's mount point, so the
     # non-root user can only write the SQLite file if the image made /data its own.
     for name in APP_SERVICES:
-        dockerfile = REPO_ROOT / _svc(compose_doc, name)["build"]["dockerfile"]
-        text = dockerfile.read_text()
-        final = parse_dockerfile(text).final
-        user = next(i.args for i in reversed(final.instructions) if i.keyword == "USER")
+        text = (REPO_ROOT / _svc(compose_doc, name)["build"]["dockerfile"]).read_text()
+        dockerfile = parse_dockerfile(text)
+        target = dockerfile.stage(_svc(compose_doc, name)["build"]["target"])
+        runtime = dockerfile.stage("runtime")
+        assert target is not None and target.base == "runtime" and runtime is not None, name
+        user = next(i.args for i in reversed(runtime.instructions) if i.keyword == "USER")
         uid = user.split(":")[0]
         assert f"install -d -o {uid}" in text and "/data" in text, name
 
@@ -333,9 +339,12 @@ def test_command_module_exists_in_the_installed_package(
     assert main.is_file()
 
 
-def test_every_app_service_is_built_from_its_own_dockerfile(compose_doc: dict[str, Any]) -> None:
+def test_every_app_service_is_built_as_its_own_target_of_the_shared_dockerfile(
+    compose_doc: dict[str, Any],
+) -> None:
     for name, svc in services(compose_doc).items():
         build = svc.get("build")
         if not isinstance(build, dict) or build.get("context") != ".":
             continue
-        assert build["dockerfile"] == f"services/{name}/Dockerfile"
+        assert build["dockerfile"] == "services/Dockerfile"
+        assert build["target"] == build["args"]["SERVICE"] == name

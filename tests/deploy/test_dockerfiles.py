@@ -1,9 +1,12 @@
-"""The per-service Dockerfiles: two-layer uv build, non-root runtime, real package.
+"""services/Dockerfile, the one Dockerfile of every service: structure, and its
+selection of files replayed offline.
 
-No Docker engine exists here, so besides the structural checks the builder
-stage is replayed: its COPY instructions are applied to a temporary directory
-(honouring .dockerignore) and each `uv sync` runs there with `--offline
---dry-run`, which resolves against uv.lock and the copied files only.
+The structural checks (tests/deploy/checks.py) are shown able to fail on mutated
+copies. The two selections the build makes are replayed here without an engine: the
+`manifests` stage's pyproject.toml/uv.lock set resolves the dependency layer with no
+workspace package in it (`uv sync --offline --dry-run`), and the `sources` stage's
+`uv export` picks exactly the workspace members the service's package depends on.
+tests/docker builds and runs the images for real.
 """
 
 from __future__ import annotations
@@ -18,21 +21,22 @@ from pathlib import Path
 import pytest
 
 from .checks import (
-    PENDING_PATHS,
     REPO_ROOT,
+    SERVICE_DOCKERFILE,
     copy_sources,
-    dockerfile_cmd,
-    dockerfile_package,
     dockerfile_problems,
     dockerignore_patterns,
     dockerignored,
     parse_dockerfile,
-    uv_syncs,
+    service_directories,
+    service_package,
+    stage_cmd,
     workspace_closure,
     workspace_members,
 )
 
-SERVICE_DOCKERFILES = sorted(REPO_ROOT.glob("services/*/Dockerfile"))
+DOCKERFILE = REPO_ROOT / SERVICE_DOCKERFILE
+TEXT = DOCKERFILE.read_text()
 EXPECTED = {
     "scoring": ("orgair-scoring-api", ["python", "-m", "orgair_scoring_api"]),
     "init": ("orgair-init", ["python", "-m", "orgair_init"]),
@@ -41,66 +45,55 @@ EXPECTED = {
 }
 
 
-def _ids(path: Path) -> str:
-    return path.parent.name
+def test_one_dockerfile_serves_every_service() -> None:
+    assert set(EXPECTED) <= set(service_directories())
+    assert not list(REPO_ROOT.glob("services/*/Dockerfile")), "per-service copies are back"
 
 
-def test_every_planned_service_has_a_dockerfile() -> None:
-    present = {path.parent.name for path in SERVICE_DOCKERFILES}
-    assert set(EXPECTED) <= present
-
-
-@pytest.mark.parametrize("dockerfile", SERVICE_DOCKERFILES, ids=_ids)
-def test_dockerfile_structure_has_no_problems(dockerfile: Path) -> None:
-    assert dockerfile_problems(dockerfile.read_text()) == []
+def test_dockerfile_structure_has_no_problems() -> None:
+    assert dockerfile_problems(TEXT) == []
 
 
 @pytest.mark.parametrize("service", sorted(EXPECTED))
-def test_dockerfile_installs_its_package_and_runs_its_module(service: str) -> None:
+def test_each_target_runs_its_package_module(service: str) -> None:
     package, command = EXPECTED[service]
-    parsed = parse_dockerfile((REPO_ROOT / "services" / service / "Dockerfile").read_text())
-    assert dockerfile_package(parsed) == package
-    assert dockerfile_cmd(parsed) == command
+    target = parse_dockerfile(TEXT).stage(service)
+    assert target is not None
+    assert service_package(service) == package
+    assert stage_cmd(target) == command
     assert workspace_members()[package].path == f"services/{service}"
 
 
 # ------------------------------------------------------------ negative cases
-
-SCORING = (REPO_ROOT / "services" / "scoring" / "Dockerfile").read_text()
 
 TEXT_MUTATIONS: dict[str, tuple[str, str, str]] = {
     # case: (old, new, expected problem)
     "dependency layer installs the workspace": (
         "--no-install-workspace ",
         "",
-        "first `uv sync` lacks --no-install-workspace",
+        "dependency `uv sync` lacks --no-install-workspace",
     ),
     "lock ignored": (
-        "uv sync --frozen --no-dev --package",
-        "uv sync --no-dev --package",
-        "second `uv sync` lacks --frozen",
+        'uv sync --frozen --no-dev --package "$(cat /package)"',
+        'uv sync --no-dev --package "$(cat /package)"',
+        "workspace `uv sync` lacks --frozen",
     ),
     "runs as root": ("USER 10001:10001", "USER root", "runs as 'root'"),
     "no USER at all": ("USER 10001:10001", "", "has no USER"),
-    "package not in uv.lock": (
-        "orgair-scoring-api",
-        "orgair-scoring-nope",
-        "is not a package in uv.lock",
+    "sources in the dependency layer": (
+        "COPY --from=manifests /manifests/ ./\n",
+        "COPY --from=manifests /manifests/ ./\nCOPY libs/ libs/\n",
+        "dependency layer copies from the build context",
     ),
-    "a member pyproject missing from layer 1": (
-        "COPY libs/cache/pyproject.toml libs/cache/\n",
-        "",
-        "does not copy libs/cache/pyproject.toml",
+    "manifests take more than manifests": (
+        "-name pyproject.toml -o -name uv.lock",
+        "-name pyproject.toml -o -name uv.lock -o -name '*.py'",
+        "manifests stage selects",
     ),
-    "sources copied before the dependency layer": (
-        "COPY pyproject.toml uv.lock ./\n",
-        "COPY pyproject.toml uv.lock ./\nCOPY libs/ libs/\n",
-        "only pyproject.toml/uv.lock belong there",
-    ),
-    "library sources not copied": (
-        "COPY libs/ libs/\n",
-        "COPY libs/config/ libs/config/\n",
-        "second layer does not copy libs/cache/",
+    "sources before the dependencies": (
+        "COPY --from=dependencies /app/.venv /app/.venv\nCOPY --from=workspace /overlay/ /\n",
+        "COPY --from=workspace /overlay/ /\nCOPY --from=dependencies /app/.venv /app/.venv\n",
+        "want the dependencies' venv, then the workspace layer",
     ),
     "floating base image": (
         "python:3.11.14-slim-bookworm",
@@ -114,11 +107,15 @@ TEXT_MUTATIONS: dict[str, tuple[str, str, str]] = {
         "UV_COMPILE_BYTECODE=0",
         "UV_COMPILE_BYTECODE=1",
     ),
-    "only one uv sync": (
-        "RUN --mount=type=cache,target=/root/.cache/uv \\\n"
-        "    uv sync --frozen --no-dev --no-install-workspace --package orgair-scoring-api\n",
-        "",
-        "want exactly two `uv sync` layers",
+    "a service without its target": (
+        "FROM runtime AS worker",
+        "FROM runtime AS wrk",
+        "services/worker",
+    ),
+    "a target running another package": (
+        'CMD ["python", "-m", "orgair_gateway"]',
+        'CMD ["python", "-m", "orgair_init"]',
+        "target gateway runs",
     ),
 }
 
@@ -126,31 +123,23 @@ TEXT_MUTATIONS: dict[str, tuple[str, str, str]] = {
 @pytest.mark.parametrize("case", sorted(TEXT_MUTATIONS), ids=str)
 def test_dockerfile_checks_catch(case: str) -> None:
     old, new, expected = TEXT_MUTATIONS[case]
-    assert old in SCORING, f"mutation {case!r} no longer applies to the Dockerfile"
-    problems = dockerfile_problems(SCORING.replace(old, new))
+    assert old in TEXT, f"mutation {case!r} no longer applies to the Dockerfile"
+    problems = dockerfile_problems(TEXT.replace(old, new))
     assert any(expected in problem for problem in problems), problems
 
 
 # ------------------------------------------------------- the build context
 
 
-@pytest.mark.parametrize("dockerfile", SERVICE_DOCKERFILES, ids=_ids)
-def test_copied_paths_exist_and_are_not_dockerignored(dockerfile: Path) -> None:
+def test_copied_paths_exist_and_are_not_dockerignored() -> None:
     patterns = dockerignore_patterns()
-    pending = []
-    for stage in parse_dockerfile(dockerfile.read_text()).stages:
+    for stage in parse_dockerfile(TEXT).stages:
         for instruction in stage.instructions:
             parsed = copy_sources(instruction)
-            if parsed is None:
-                continue
-            for source in parsed[0]:
-                if not (REPO_ROOT / source).exists():
-                    assert source in PENDING_PATHS, f"COPY {source}: no such path"
-                    pending.append(source)
-                    continue
-                assert not dockerignored(source, patterns), f"COPY {source} is .dockerignored"
-    if pending:
-        pytest.skip(f"not written yet: {pending}")
+            for source in parsed[0] if parsed else []:
+                assert (REPO_ROOT / source).exists(), f"COPY {source}: no such path"
+                if source not in {".", "./"}:
+                    assert not dockerignored(source, patterns), f"COPY {source} is .dockerignored"
 
 
 def test_dockerignore_keeps_secrets_and_local_state_out_of_the_context() -> None:
@@ -176,82 +165,75 @@ def test_dockerignore_keeps_secrets_and_local_state_out_of_the_context() -> None
         assert not dockerignored(path, patterns), path
 
 
-# ------------------------------------------------- replaying the uv layers
+# ------------------------------------------------- replaying the selections
 
 
-def _uv() -> str | None:
+def _uv() -> str:
     candidates = [os.environ.get("UV"), shutil.which("uv"), str(Path(sys.executable).parent / "uv")]
-    return next((c for c in candidates if c and Path(c).is_file()), None)
+    found = next((c for c in candidates if c and Path(c).is_file()), None)
+    assert found is not None, "uv executable not found"
+    return found
 
 
-def _copy_into(context: Path, sources: list[str], dest: str, app: Path) -> None:
+def _context_files() -> list[Path]:
+    """The files `COPY . /context` sends: the repository minus .dockerignore."""
     patterns = dockerignore_patterns()
-    target = app if dest in {".", "./"} else app / dest
-    for source in sources:
-        src = context / source
-        if not src.exists():
-            continue  # pending files, see test_copied_paths_exist_and_are_not_dockerignored
-        if src.is_dir():
-            for file in src.rglob("*"):
-                relative = file.relative_to(context).as_posix()
-                if file.is_file() and not dockerignored(relative, patterns):
-                    out = target / file.relative_to(src)
-                    out.parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copy2(file, out)
-        else:
-            out = target / src.name if dest.endswith("/") or dest in {".", "./"} else target
-            out.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, out)
+    tracked = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=REPO_ROOT,
+        capture_output=True, text=True, timeout=60, check=True,
+    ).stdout.split()  # fmt: skip
+    return [
+        Path(p) for p in tracked if (REPO_ROOT / p).is_file() and not dockerignored(p, patterns)
+    ]
 
 
 INSTALL_LINE = re.compile(r"^\s*\+\s+(?P<name>[A-Za-z0-9_.-]+)(?:==| @ )(?P<where>\S+)", re.M)
 
 
-@pytest.mark.parametrize("dockerfile", SERVICE_DOCKERFILES, ids=_ids)
-def test_uv_layers_resolve_from_the_copied_files_alone(dockerfile: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("service", sorted(EXPECTED))
+def test_the_build_selects_manifests_and_member_sources(service: str, tmp_path: Path) -> None:
     uv = _uv()
-    if uv is None:
-        pytest.skip("uv executable not found")
-    parsed = parse_dockerfile(dockerfile.read_text())
-    builder = parsed.stage("builder")
-    assert builder is not None
-    package = dockerfile_package(parsed)
-    assert package is not None
+    package = service_package(service)
     members = workspace_members()
-    closure = workspace_closure(package)
-
-    app = tmp_path / "app"
-    app.mkdir()
-    syncs = dict(uv_syncs(builder))
-    env = {
-        **os.environ,
-        "UV_PROJECT_ENVIRONMENT": str(tmp_path / "venv"),
-        "UV_PYTHON": sys.executable,
-        "UV_NO_PROGRESS": "1",
-    }
+    env = {**os.environ, "UV_PROJECT_ENVIRONMENT": str(tmp_path / "venv"),
+           "UV_PYTHON": sys.executable, "UV_NO_PROGRESS": "1"}  # fmt: skip
     env.pop("VIRTUAL_ENV", None)
-    layers: list[dict[str, str]] = []
-    for index, instruction in enumerate(builder.instructions):
-        parsed_copy = copy_sources(instruction)
-        if parsed_copy is not None:
-            _copy_into(REPO_ROOT, parsed_copy[0], parsed_copy[1], app)
-        if index in syncs:
-            argv = [uv, *syncs[index][1:], "--offline", "--dry-run"]
-            result = subprocess.run(
-                argv, cwd=app, env=env, capture_output=True, text=True, timeout=120, check=False
-            )
-            output = result.stdout + result.stderr
-            assert result.returncode == 0, f"{' '.join(argv)}\n{output}"
-            layers.append({m["name"]: m["where"] for m in INSTALL_LINE.finditer(output)})
 
-    assert len(layers) == 2
-    dependencies, workspace = layers
-    # Layer 1: third-party packages only, and everything the service needs from PyPI.
-    assert dependencies, "the dependency layer installs nothing"
-    assert not set(dependencies) & set(members), "dependency layer installs workspace packages"
-    # Layer 2: exactly the workspace packages the service imports, from copied sources.
-    installed_members = {name for name in workspace if name in members}
-    assert installed_members == closure
-    for name in closure:
-        assert (app / members[name].path / "pyproject.toml").is_file(), name
-        assert (app / members[name].path / "src").is_dir(), f"{name} sources not copied"
+    # The manifests stage: every pyproject.toml and uv.lock of the context, nothing else.
+    manifests = tmp_path / "manifests"
+    for path in _context_files():
+        if path.name in {"pyproject.toml", "uv.lock"}:
+            (manifests / path).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO_ROOT / path, manifests / path)
+    result = subprocess.run(
+        [uv, "sync", "--frozen", "--no-dev", "--no-install-workspace", "--package", package,
+         "--offline", "--dry-run"], cwd=manifests, env=env, capture_output=True, text=True,
+        timeout=120, check=False,
+    )  # fmt: skip
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    installed = {m["name"] for m in INSTALL_LINE.finditer(output)}
+    assert installed, "the dependency layer installs nothing"
+    assert not installed & set(members), "the dependency layer installs workspace packages"
+
+    # The sources stage: `uv export`'s editable members are the package's closure.
+    export = subprocess.run(
+        [uv, "export", "--frozen", "--no-dev", "--no-hashes", "--package", package],
+        cwd=manifests, env=env, capture_output=True, text=True, timeout=120, check=True,
+    ).stdout  # fmt: skip
+    selected = set(re.findall(r"^-e \./(\S+)$", export, re.M))
+    assert selected == {members[name].path for name in workspace_closure(package)}
+
+
+def test_the_init_image_installs_what_the_migrations_import() -> None:
+    """init runs the one migration history: every orgair_* package it imports must be in
+    orgair-init's closure, or the image (which installs only that) cannot migrate."""
+    members = workspace_members()
+    owner = {module: member.name for member in members.values() for module in member.modules}
+    closure = workspace_closure("orgair-init")
+    imported = set()
+    for path in (REPO_ROOT / "migrations").rglob("*.py"):
+        imported |= set(re.findall(r"^\s*(?:from|import)\s+(orgair_\w+)", path.read_text(), re.M))
+    assert imported, "the migrations import no orgair package"
+    missing = {module for module in imported if owner.get(module) not in closure}
+    assert not missing, f"orgair-init does not depend on the owners of {sorted(missing)}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from orgair_cli import dev, keys, operations, score, value_creation, warehouse
+from orgair_cli import dev, keys, local_stack, operations, score, value_creation, warehouse
 
 app = typer.Typer(
     name="orgair",
@@ -21,6 +21,7 @@ operations.register(app)
 dev.register(app)
 keys.register(app)
 warehouse.register(app)
+local_stack.register(app)
 
 
 if __name__ == "__main__":

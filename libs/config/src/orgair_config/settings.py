@@ -230,6 +230,13 @@ class Settings(ScoringSettings):
         min_length=1,
     )
     WORKER_HEARTBEAT_INTERVAL_SECONDS: float = Field(default=10.0, gt=0, le=300)
+    WORKER_BROKER_LOST_EXIT_SECONDS: float = Field(
+        default=60.0,
+        gt=0,
+        le=3600,
+        description="The worker exits (for its restart policy) once the broker has not "
+        "answered for this long; shorter outages are ridden out in place.",
+    )
     WORKER_METRICS_HOST: str = "127.0.0.1"
     WORKER_METRICS_PORT: int = Field(
         default=9101, ge=0, le=65535, description="Prometheus /metrics of the worker; 0 = off"
