@@ -24,7 +24,7 @@ from orgair_domain.funds.schemas import (
     MemberUpdate,
 )
 from orgair_domain.funds.summary import summarize
-from orgair_domain.funds.summary_inputs import summary_members
+from orgair_domain.funds.summary_inputs import summary_fingerprint, summary_members
 from orgair_domain.jobs import repository as jobs
 from orgair_domain.pagination import Page, PageRequest, paginate
 
@@ -258,6 +258,11 @@ def remove_member(
 
 def fund_summary(session: Session, fund_id: uuid.UUID) -> FundSummaryOut:
     return summary_of(session, require_fund(session, fund_id))
+
+
+def fund_summary_fingerprint(session: Session, fund_id: uuid.UUID) -> str:
+    """What the summary's cache key carries: it changes with any of its inputs."""
+    return summary_fingerprint(session, require_fund(session, fund_id))
 
 
 def summary_of(session: Session, fund: Fund) -> FundSummaryOut:
