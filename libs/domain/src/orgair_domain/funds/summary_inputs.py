@@ -33,7 +33,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import String, func, select, type_coerce
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from orgair_domain.companies.models import Company
 from orgair_domain.funds.models import Fund, FundMembership
@@ -97,13 +97,17 @@ def summary_fingerprint(session: Session, fund: Fund) -> str:
         .join(Company, Company.id == FundMembership.company_id)
         .where(current_members([fund.id]))
     ).one()
-    approved = aliased(OrgAirScore)
+    # Over every open membership, deleted companies included: deleting one already
+    # changes the counts above, and skipping the join halves the query's cost.
     scores = session.execute(
-        select(func.count(approved.id), func.max(approved.approved_at))
+        select(func.count(), func.max(OrgAirScore.approved_at))
         .select_from(FundMembership)
-        .join(Company, Company.id == FundMembership.company_id)
-        .join(approved, approved.company_id == FundMembership.company_id)
-        .where(current_members([fund.id]), approved.approved_at.is_not(None))
+        .join(OrgAirScore, OrgAirScore.company_id == FundMembership.company_id)
+        .where(
+            FundMembership.fund_id == fund.id,
+            FundMembership.removed_at.is_(None),
+            OrgAirScore.approved_at.is_not(None),
+        )
     ).one()
     parts = (fund.updated_at, *members, *scores)
     return "|".join("" if part is None else str(part) for part in parts)
