@@ -149,8 +149,10 @@ def main() -> int:
     for kind, values in timings.items():
         print(f"{kind:<13}{statistics.median(values):>10.1f}{percentile(values, 0.95):>10.1f}")
     ref, new_p50 = statistics.median(timings["reference"]), statistics.median(timings["summary"])
-    print(f"summary / reference at p50: {new_p50 / ref:.2f}x; "
-          f"fingerprint / reference: {statistics.median(timings['fingerprint']) / ref:.3f}x")
+    print(
+        f"summary / reference at p50: {new_p50 / ref:.2f}x; "
+        f"fingerprint / reference: {statistics.median(timings['fingerprint']) / ref:.3f}x"
+    )
     return 0
 
 
