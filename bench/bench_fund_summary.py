@@ -92,7 +92,12 @@ def seeded_fund(database: Database, companies: int) -> uuid.UUID:
         session.execute(insert(OrgAirScore), scores)
         session.execute(insert(FundMembership), members)
         session.commit()
-        return fund.id
+        fund_id = fund.id
+    if database.engine.dialect.name == "postgresql":
+        # Planner statistics, as autovacuum would have gathered them after a bulk load.
+        with database.engine.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
+    return fund_id
 
 
 def percentile(values: list[float], share: float) -> float:

@@ -4,8 +4,9 @@ Why one statement: the summary of a 10,000-company fund used to read the members
 every approved score of every member in slices of 500 (twenty queries, all of a
 company's history, reduced to the current one in Python). Here the database picks each
 member's current approved score itself, with the ordering that defines "current"
-(`orgair_domain.scores.current.CURRENT_FIRST`) in a correlated subquery served by the
-(company_id, approved_at) index, and the rows come back as plain column tuples.
+(`orgair_domain.scores.current.CURRENT_FIRST`) in a window over the members' approved
+scores (a correlated subquery per member ran twice per row on PostgreSQL), and the rows
+come back as plain column tuples.
 
 Why a fingerprint: the summary is cached (the scoring API's fund summary endpoint), and
 a cached summary must never outlive its inputs. Rather than trusting every write path
@@ -32,7 +33,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import String, func, select, type_coerce
+from sqlalchemy import String, and_, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from orgair_domain.companies.models import Company
@@ -44,40 +45,47 @@ from orgair_domain.scores.current import CURRENT_FIRST
 from orgair_domain.scores.models import OrgAirScore
 
 
-def _current_score_id() -> Any:
-    """The id of the member's current approved score (latest approval, ties: newer)."""
+def _current_scores(fund_id: uuid.UUID) -> Any:
+    """The current approved score of each open member: its first in `CURRENT_FIRST`
+    order (a window over the members' approved scores, one pass on every backend)."""
+    open_members = select(FundMembership.company_id).where(
+        FundMembership.fund_id == fund_id, FundMembership.removed_at.is_(None)
+    )
     return (
-        select(OrgAirScore.id)
-        .where(
-            OrgAirScore.company_id == FundMembership.company_id,
-            OrgAirScore.approved_at.is_not(None),
+        select(
+            OrgAirScore.company_id,
+            type_coerce(OrgAirScore.id, String).label("score_id"),
+            OrgAirScore.org_air,
+            func.row_number()
+            .over(partition_by=OrgAirScore.company_id, order_by=CURRENT_FIRST)
+            .label("rank"),
         )
-        .order_by(*CURRENT_FIRST)
-        .limit(1)
-        .correlate(FundMembership)
-        .scalar_subquery()
+        .where(OrgAirScore.approved_at.is_not(None), OrgAirScore.company_id.in_(open_members))
+        .subquery()
     )
 
 
 def summary_members(session: Session, fund_id: uuid.UUID) -> list[MemberScore]:
     """Each current member with its name, sector, EV and current approved Org-AI-R."""
-    # Ids as the stored canonical text, parsed once here rather than through the
-    # column type's per-row processor.
-    company_id = type_coerce(FundMembership.company_id, String)
-    score_id = type_coerce(OrgAirScore.id, String)
+    current = _current_scores(fund_id)
     rows = session.execute(
         select(
-            company_id,
+            # Ids as the stored canonical text, parsed once here rather than through
+            # the column type's per-row processor.
+            type_coerce(FundMembership.company_id, String),
             Company.name,
             Industry.sector,
             FundMembership.ev_usd,
-            OrgAirScore.org_air,
-            score_id,
+            current.c.org_air,
+            current.c.score_id,
         )
         .select_from(FundMembership)
         .join(Company, Company.id == FundMembership.company_id)
         .join(Industry, Industry.id == Company.industry_id)
-        .outerjoin(OrgAirScore, OrgAirScore.id == _current_score_id())
+        .outerjoin(
+            current,
+            and_(current.c.company_id == FundMembership.company_id, current.c.rank == 1),
+        )
         .where(current_members([fund_id]))
     )
     as_uuid = uuid.UUID
