@@ -14,6 +14,9 @@ COMPANY_TTL = 300
 ASSESSMENT_TTL = 120
 INDUSTRY_TTL = 3600
 WEIGHTS_TTL = 86400
+# A summary's key names its inputs, so the TTL only bounds how long a superseded one
+# (a few MB for a 10,000-company fund) occupies Redis.
+FUND_SUMMARY_TTL = 600
 
 
 def company(cache: Cache, company_id: uuid.UUID) -> str:
@@ -44,3 +47,10 @@ def weights(cache: Cache, version: str, values: dict[str, float]) -> str:
 
 def company_scores(cache: Cache, company_id: uuid.UUID) -> str:
     return cache.key("company", company_id, "scores")
+
+
+def fund_summary(cache: Cache, fund_id: uuid.UUID, fingerprint: str) -> str:
+    # The fingerprint of the summary's inputs is part of the key: any write that changes
+    # them makes the next read miss (orgair_domain.funds.summary_inputs).
+    digest = hashlib.sha256(fingerprint.encode()).hexdigest()[:32]
+    return cache.key("fund", fund_id, "summary", digest)

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 from orgair_domain.batching import slices
 from orgair_domain.companies.models import Company
 from orgair_domain.funds.models import Fund, FundMembership
-from orgair_domain.industries.models import Industry
 
 
 def get_active(session: Session, fund_id: uuid.UUID) -> Fund | None:
@@ -24,7 +23,7 @@ def active_query() -> Select[tuple[Fund]]:
     return select(Fund).where(Fund.is_deleted.is_(False)).order_by(Fund.created_at.desc(), Fund.id)
 
 
-def _current(fund_ids: Collection[uuid.UUID]) -> Any:
+def current_members(fund_ids: Collection[uuid.UUID]) -> Any:
     """Memberships open now, of companies that were not deleted (join Company first)."""
     return and_(
         FundMembership.fund_id.in_(fund_ids),
@@ -39,7 +38,7 @@ def member_counts(session: Session, fund_ids: Collection[uuid.UUID]) -> dict[uui
     rows = session.execute(
         select(FundMembership.fund_id, func.count())
         .join(Company, Company.id == FundMembership.company_id)
-        .where(_current(fund_ids))
+        .where(current_members(fund_ids))
         .group_by(FundMembership.fund_id)
     )
     return {fund_id: count for fund_id, count in rows}
@@ -51,7 +50,7 @@ def current_memberships(
     query = (
         select(FundMembership)
         .join(Company, Company.id == FundMembership.company_id)
-        .where(_current([fund_id]))
+        .where(current_members([fund_id]))
     )
     if company_ids is None:
         return list(session.scalars(query))
@@ -121,17 +120,3 @@ def members_as_of(session: Session, fund_id: uuid.UUID, moment: datetime) -> lis
         .order_by(FundMembership.added_at, FundMembership.company_id)
     )
     return list(rows)
-
-
-def current_members_with_sector(
-    session: Session, fund_id: uuid.UUID
-) -> list[tuple[uuid.UUID, str, str, float | None]]:
-    """(company id, name, sector, EV) of each current member."""
-    rows = session.execute(
-        select(FundMembership.company_id, Company.name, Industry.sector, FundMembership.ev_usd)
-        .select_from(FundMembership)
-        .join(Company, Company.id == FundMembership.company_id)
-        .join(Industry, Industry.id == Company.industry_id)
-        .where(_current([fund_id]))
-    )
-    return [(company_id, name, sector, ev) for company_id, name, sector, ev in rows.tuples()]

@@ -10,7 +10,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from orgair_database import utcnow
-from orgair_domain.batching import slices
 from orgair_domain.companies.models import Company
 from orgair_domain.errors import Conflict, InvalidInput, NotFound
 from orgair_domain.funds import repository
@@ -24,10 +23,10 @@ from orgair_domain.funds.schemas import (
     MemberOut,
     MemberUpdate,
 )
-from orgair_domain.funds.summary import MemberScore, summarize
+from orgair_domain.funds.summary import summarize
+from orgair_domain.funds.summary_inputs import summary_fingerprint, summary_members
 from orgair_domain.jobs import repository as jobs
 from orgair_domain.pagination import Page, PageRequest, paginate
-from orgair_domain.scores.current import CurrentScore, current_approved_many
 
 # Conflict details name at most this many companies; the count says how many in all.
 LISTED_IN_DETAIL = 20
@@ -261,26 +260,11 @@ def fund_summary(session: Session, fund_id: uuid.UUID) -> FundSummaryOut:
     return summary_of(session, require_fund(session, fund_id))
 
 
+def fund_summary_fingerprint(session: Session, fund_id: uuid.UUID) -> str:
+    """What the summary's cache key carries: it changes with any of its inputs."""
+    return summary_fingerprint(session, require_fund(session, fund_id))
+
+
 def summary_of(session: Session, fund: Fund) -> FundSummaryOut:
     """The summary over the fund's current members and their current approved scores."""
-    members = repository.current_members_with_sector(session, fund.id)
-    ids = [company_id for company_id, _, _, _ in members]
-    current: dict[uuid.UUID, CurrentScore] = {}
-    for part in slices(ids):
-        current.update(current_approved_many(session, part))
-    return summarize(
-        fund.id,
-        fund.name,
-        [
-            MemberScore(
-                company_id=company_id,
-                company_name=name,
-                sector=sector,
-                ev_usd=ev_usd,
-                org_air=current[company_id].org_air if company_id in current else None,
-                score_id=current[company_id].id if company_id in current else None,
-            )
-            for company_id, name, sector, ev_usd in members
-        ],
-        utcnow(),
-    )
+    return summarize(fund.id, fund.name, summary_members(session, fund.id), utcnow())

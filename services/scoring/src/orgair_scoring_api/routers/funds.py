@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from fastapi import APIRouter, Response, status
+from starlette.concurrency import run_in_threadpool
 
+from orgair_domain import cache_keys
 from orgair_domain.funds import service
 from orgair_domain.funds.schemas import (
     FundCreate,
@@ -18,7 +21,8 @@ from orgair_domain.funds.schemas import (
 )
 from orgair_domain.pagination import Page
 from orgair_scoring_api.auth import IdentityDep
-from orgair_scoring_api.dependencies import PageDep, SessionDep
+from orgair_scoring_api.cached_reads import read_model
+from orgair_scoring_api.dependencies import PageDep, ResourcesDep, SessionDep
 
 # Reads need a viewer and writes an analyst: the versioned routers' role floor.
 router = APIRouter(prefix="/funds", tags=["funds"])
@@ -51,9 +55,22 @@ def delete_fund(fund_id: uuid.UUID, session: SessionDep) -> Response:
 
 
 @router.get("/{fund_id}/summary", response_model=FundSummaryOut)
-def fund_summary(fund_id: uuid.UUID, session: SessionDep) -> FundSummaryOut:
+async def fund_summary(fund_id: uuid.UUID, resources: ResourcesDep) -> Any:
     """Fund-AI-R over the current approved Org-AI-R of the members, and its breakdown."""
-    return service.fund_summary(session, fund_id)
+
+    # Cached under a fingerprint of its inputs, read first (one aggregate query): a
+    # write that changes the summary changes the key, so a cached one is never stale.
+    def fingerprint() -> str:
+        with resources.database.sessions() as session:
+            return service.fund_summary_fingerprint(session, fund_id)
+
+    key = cache_keys.fund_summary(resources.cache, fund_id, await run_in_threadpool(fingerprint))
+    return await read_model(
+        resources,
+        key,
+        cache_keys.FUND_SUMMARY_TTL,
+        lambda session: service.fund_summary(session, fund_id),
+    )
 
 
 @router.get("/{fund_id}/members", response_model=Page[MemberOut])
