@@ -25,6 +25,7 @@ from orgair_domain.funds.schemas import (
     MemberUpdate,
 )
 from orgair_domain.funds.summary import MemberScore, summarize
+from orgair_domain.funds.value_creation_rollup import with_value_creation
 from orgair_domain.jobs import repository as jobs
 from orgair_domain.pagination import Page, PageRequest, paginate
 from orgair_domain.scores.current import CurrentScore, current_approved_many
@@ -268,7 +269,7 @@ def summary_of(session: Session, fund: Fund) -> FundSummaryOut:
     current: dict[uuid.UUID, CurrentScore] = {}
     for part in slices(ids):
         current.update(current_approved_many(session, part))
-    return summarize(
+    summary = summarize(
         fund.id,
         fund.name,
         [
@@ -284,3 +285,4 @@ def summary_of(session: Session, fund: Fund) -> FundSummaryOut:
         ],
         utcnow(),
     )
+    return with_value_creation(session, summary)
