@@ -220,7 +220,7 @@ def test_ebitda_preview_golden_values_and_it_stores_nothing(
 ) -> None:
     url = f"{V2}/scoring/ebitda-preview"
     # E 45, T 75, H^R 80: Δ 30, h 0.8; base 0.0025·900 + 0.05·30 + 0.025·30·0.8
-    # = 2.25 + 1.5 + 0.6 = 4.35; ×0.7 = 3.045, ×1.4 = 6.09; H^R ≥ 50: no risk cut.
+    # = 2.25 + 1.5 + 0.6 = 4.35; times 0.7 = 3.045, times 1.4 = 6.09; H^R ≥ 50: no risk cut.
     low = client.post(url, json={"entry_score": 45, "target_score": 75, "h_r_score": 80})
     assert low.status_code == 200, low.text
     body = low.json()
