@@ -148,9 +148,7 @@ def test_plans_and_scores_share_one_review_queue_with_the_same_rules(
     subject = approved_company(client)
     rejected = plan(client, subject["id"], 90).json()
     approved = plan(client, subject["id"], 91).json()
-    held_score = score(
-        client, submitted_assessment(client, company(client)["id"], 10)["id"]
-    ).json()
+    held_score = score(client, submitted_assessment(client, company(client)["id"], 10)["id"]).json()
     assert held_score["review_status"] == "pending_review"
 
     queue = client.get(f"{V2}/reviews", params={"page_size": 100}).json()
@@ -159,8 +157,8 @@ def test_plans_and_scores_share_one_review_queue_with_the_same_rules(
     assert kinds[held_score["id"]] == "score"
     assert queue["total"] == len(queue["items"])
     order = [item["id"] for item in queue["items"]]
-    assert order.index(rejected["id"]) < order.index(approved["id"]) < order.index(
-        held_score["id"]
+    assert (
+        order.index(rejected["id"]) < order.index(approved["id"]) < order.index(held_score["id"])
     )  # oldest first, across both kinds
     only_plans = client.get(f"{V2}/reviews", params={"kind": "value_creation_plan"}).json()
     assert {item["kind"] for item in only_plans["items"]} == {"value_creation_plan"}
@@ -285,9 +283,10 @@ def test_bad_plan_requests_are_refused_naming_the_field_and_store_nothing(
     never = company(client, name="Never Scored")
     refused(plan(client, never["id"], 80), 409, "/path/company_id")
     held = company(client, name="Held")
-    assert score(client, submitted_assessment(client, held["id"], 10)["id"]).json()[
-        "review_status"
-    ] == "pending_review"
+    assert (
+        score(client, submitted_assessment(client, held["id"], 10)["id"]).json()["review_status"]
+        == "pending_review"
+    )
     refused(plan(client, held["id"], 80), 409, "/path/company_id")
     assert_problem(plan(client, str(uuid.uuid4()), 80), 404)
     assert_problem(client.get(f"{V2}/value-creation-plans/{uuid.uuid4()}"), 404)
