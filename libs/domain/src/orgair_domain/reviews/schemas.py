@@ -24,5 +24,5 @@ class DecisionRequest(BaseModel):
     @model_validator(mode="after")
     def _reject_needs_a_reason(self) -> Self:
         if self.decision == "reject" and not self.comment:
-            raise ValueError("comment is required when rejecting a score")
+            raise ValueError("comment is required when rejecting a score or plan")
         return self
