@@ -87,6 +87,14 @@ def test_every_write_that_changes_the_summary_makes_it_fresh(
     assert after_approval["scored_count"] == 3
     assert after_approval["unscored"] == []
 
+    assert after_approval["value_creation"]["members_with_plans"] == 0
+    planned = client.post(
+        f"{V2}/companies/{leader['id']}/value-creation-plans", json={"target_org_air": 85.0}
+    )
+    assert planned.status_code == 201, planned.text
+    assert planned.json()["review_status"] == "auto_approved"
+    assert fresh()["value_creation"]["members_with_plans"] == 1
+
     assert client.delete(f"{V2}/funds/{fid}/members/{other['id']}").status_code == 204
     assert fresh()["member_count"] == 2
 

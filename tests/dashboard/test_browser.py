@@ -145,12 +145,16 @@ def test_company_page_shows_the_apis_scores(
     )
     expect(page.locator("svg[aria-labelledby^=history] polygon.band")).to_have_count(1)
     expect(page.locator("#h-table tbody tr")).to_have_count(len(scores["history"]))
-    # This scoring has no value-creation, evidence or justification endpoints yet:
-    # the sections are absent, not filled in.
-    for path in (f"companies/{portfolio.company_id}/value-creation-plans",
-                 f"companies/{portfolio.company_id}/evidence"):  # fmt: skip
-        assert stack.api().get(f"{V2}/{path}").status_code == 404
-    for heading in ("Value-creation plans", "Evidence", "Justifications"):
+    # Value-creation plans exist (none for this company yet); evidence and justification
+    # endpoints do not: those sections are absent, not filled in.
+    plans = stack.api().get(f"{V2}/companies/{portfolio.company_id}/value-creation-plans")
+    assert plans.status_code == 200 and plans.json()["total"] == 0
+    plans_section = page.locator("section[aria-labelledby=plans-title]")
+    expect(plans_section.get_by_role("heading", name="Value-creation plans")).to_have_count(1)
+    expect(plans_section).to_contain_text("No plans yet.")
+    evidence = stack.api().get(f"{V2}/companies/{portfolio.company_id}/evidence")
+    assert evidence.status_code == 404
+    for heading in ("Evidence", "Justifications"):
         expect(page.get_by_role("heading", name=heading)).to_have_count(0)
     shoot(page, artifacts, "05-company")
 

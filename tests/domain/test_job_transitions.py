@@ -20,7 +20,11 @@ def new_job(session: Session, state: JobState) -> uuid.UUID:
     fund = Fund(name="Fund", created_at=now, updated_at=now)
     digest = uuid.uuid4().hex  # (version, hash) is unique
     profile = ParameterProfile(
-        version="v2.0", parameters_hash=digest, parameters="{}", source="builtin"
+        version="v2.0",
+        parameters_hash=digest,
+        value_creation_hash=digest,
+        parameters="{}",
+        source="builtin",
     )
     session.add_all([fund, profile])
     session.flush()

@@ -130,6 +130,9 @@ def test_fund_of_200_is_scored_once_with_summary_and_report(
     }
     document = json.loads(download(job_stack, job_id, "json"))
     assert document["summary"]["fund_air"] == pytest.approx(expected_air, rel=1e-12)
+    # No member has a value-creation plan: the report's roll-up says so.
+    assert document["summary"]["value_creation"] == summary["value_creation"]
+    assert document["summary"]["value_creation"]["members_with_plans"] == 0
     by_company = {entry["company_id"]: entry for entry in document["companies"]}
     assert set(by_company) == set(ev) and document["failures"] == []
     for row in rows:

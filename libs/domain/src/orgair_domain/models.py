@@ -10,6 +10,7 @@ from orgair_domain.industries.models import Industry
 from orgair_domain.jobs.models import ScoringJob, ScoringJobFailure
 from orgair_domain.parameters.models import ParameterProfile
 from orgair_domain.scores.models import OrgAirScore, ReviewDecision
+from orgair_domain.value_creation.models import PlanReviewDecision, ValueCreationPlan
 
 metadata = Base.metadata
 
@@ -22,8 +23,10 @@ __all__ = [
     "Industry",
     "OrgAirScore",
     "ParameterProfile",
+    "PlanReviewDecision",
     "ReviewDecision",
     "ScoringJob",
     "ScoringJobFailure",
+    "ValueCreationPlan",
     "metadata",
 ]

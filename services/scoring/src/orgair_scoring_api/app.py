@@ -35,6 +35,7 @@ from orgair_scoring_api.routers.jobs import router as jobs_router
 from orgair_scoring_api.routers.parameters import router as parameters_router
 from orgair_scoring_api.routers.reviews import router as reviews_router
 from orgair_scoring_api.routers.scores import router as scores_router
+from orgair_scoring_api.routers.value_creation import router as value_creation_router
 
 SERVICE = "scoring"
 log = get_logger(__name__)
@@ -92,7 +93,14 @@ def v1_router() -> APIRouter:
 
 def v2_router() -> APIRouter:
     router = APIRouter()
-    for domain in (scores_router, parameters_router, reviews_router, funds_router, jobs_router):
+    for domain in (
+        scores_router,
+        value_creation_router,
+        parameters_router,
+        reviews_router,
+        funds_router,
+        jobs_router,
+    ):
         router.include_router(domain)
     return router
 

@@ -129,6 +129,22 @@ class SectorShare(BaseModel):
     ev_share: float = Field(description="The sector's share of the fund's EV, 0..1")
 
 
+class FundValueCreationOut(BaseModel):
+    """The members' approved value-creation plans (each member's latest), rolled up."""
+
+    members_with_plans: int
+    ebitda_risk_adjusted_pct: float | None = Field(
+        description="EV-weighted mean risk-adjusted EBITDA projection of the plans "
+        "(percentage points; EV rule as fund_air); null without plans"
+    )
+    ebitda_base_pct: float | None = Field(description="The same mean of the base projections")
+    org_air_uplift: float | None = Field(
+        description="EV-weighted mean of projected_org_air - entry_org_air over the plans"
+    )
+    investment_usd: float = Field(description="Total investment of the plans")
+    plan_ids: list[uuid.UUID]
+
+
 class FundSummaryOut(BaseModel):
     fund_id: uuid.UUID
     fund_name: str
@@ -148,4 +164,7 @@ class FundSummaryOut(BaseModel):
     )
     sectors: list[SectorShare]
     members: list[SummaryMember]
+    value_creation: FundValueCreationOut | None = Field(
+        default=None, description="The members' latest approved value-creation plans, rolled up"
+    )
     computed_at: datetime

@@ -25,6 +25,7 @@ from orgair_domain.funds.schemas import (
 )
 from orgair_domain.funds.summary import summarize
 from orgair_domain.funds.summary_inputs import summary_fingerprint, summary_members
+from orgair_domain.funds.value_creation_rollup import with_value_creation
 from orgair_domain.jobs import repository as jobs
 from orgair_domain.pagination import Page, PageRequest, paginate
 
@@ -267,4 +268,5 @@ def fund_summary_fingerprint(session: Session, fund_id: uuid.UUID) -> str:
 
 def summary_of(session: Session, fund: Fund) -> FundSummaryOut:
     """The summary over the fund's current members and their current approved scores."""
-    return summarize(fund.id, fund.name, summary_members(session, fund.id), utcnow())
+    summary = summarize(fund.id, fund.name, summary_members(session, fund.id), utcnow())
+    return with_value_creation(session, summary)

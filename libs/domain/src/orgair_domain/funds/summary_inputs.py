@@ -43,6 +43,7 @@ from orgair_domain.funds.summary import MemberScore
 from orgair_domain.industries.models import Industry
 from orgair_domain.scores.current import CURRENT_FIRST
 from orgair_domain.scores.models import OrgAirScore
+from orgair_domain.value_creation.models import ValueCreationPlan
 
 
 def _current_scores(fund_id: uuid.UUID) -> Any:
@@ -98,7 +99,8 @@ def summary_members(session: Session, fund_id: uuid.UUID) -> list[MemberScore]:
 
 
 def summary_fingerprint(session: Session, fund: Fund) -> str:
-    """A value that changes whenever `summary_members` or the fund's name would."""
+    """A value that changes whenever `summary_members`, the members' approved value-creation
+    plans or the fund's name would."""
     members = session.execute(
         select(func.count(), func.max(Company.updated_at))
         .select_from(FundMembership)
@@ -117,5 +119,16 @@ def summary_fingerprint(session: Session, fund: Fund) -> str:
             OrgAirScore.approved_at.is_not(None),
         )
     ).one()
-    parts = (fund.updated_at, *members, *scores)
+    # The value-creation section: the members' approved plans (an approval stamps approved_at).
+    plans = session.execute(
+        select(func.count(), func.max(ValueCreationPlan.approved_at))
+        .select_from(FundMembership)
+        .join(ValueCreationPlan, ValueCreationPlan.company_id == FundMembership.company_id)
+        .where(
+            FundMembership.fund_id == fund.id,
+            FundMembership.removed_at.is_(None),
+            ValueCreationPlan.approved_at.is_not(None),
+        )
+    ).one()
+    parts = (fund.updated_at, *members, *scores, *plans)
     return "|".join("" if part is None else str(part) for part in parts)

@@ -11,13 +11,22 @@ class ParameterProfile(UUIDPrimaryKey, CreatedAt, Base):
 
     Rows are never updated: a score points at the exact numbers it used. `v2.0` gets
     a new row whenever the deployment's W_*/alpha/beta settings change its numbers.
+    A row is keyed by both fingerprints: two profiles of one name that differ only in
+    their value-creation constants are two rows (a score records `parameters_hash`
+    alone, which those constants never change).
     """
 
     __tablename__ = "parameter_profiles"
     __table_args__ = (
         # The warehouse export reads changes in this order.
         Index(None, "created_at", "id"),
-        UniqueConstraint("version", "parameters_hash"),
+        # Named: the convention's name would pass PostgreSQL's 63 characters.
+        UniqueConstraint(
+            "version",
+            "parameters_hash",
+            "value_creation_hash",
+            name="uq_parameter_profiles_version_hashes",
+        ),
         {"info": append_only()},
     )
 
@@ -26,6 +35,9 @@ class ParameterProfile(UUIDPrimaryKey, CreatedAt, Base):
     )
     parameters_hash: Mapped[str] = mapped_column(
         String(64), doc="SHA-256 of the canonical parameter set"
+    )
+    value_creation_hash: Mapped[str] = mapped_column(
+        String(64), doc="SHA-256 of the value-creation constants (EBITDA, plan costs)"
     )
     parameters: Mapped[str] = mapped_column(
         JSONText, doc="The full parameter set (weights, alpha, beta, lambda, delta, sectors, CI)"

@@ -6,11 +6,14 @@ from sqlalchemy.orm import Session
 from orgair_domain.parameters.models import ParameterProfile
 
 
-def find(session: Session, version: str, parameters_hash: str) -> ParameterProfile | None:
+def find(
+    session: Session, version: str, parameters_hash: str, value_creation_hash: str
+) -> ParameterProfile | None:
     return session.scalar(
         select(ParameterProfile).where(
             ParameterProfile.version == version,
             ParameterProfile.parameters_hash == parameters_hash,
+            ParameterProfile.value_creation_hash == value_creation_hash,
         )
     )
 

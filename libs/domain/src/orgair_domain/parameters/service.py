@@ -45,12 +45,15 @@ def record(
     session: Session, params: ScoringParameters, *, source: str, actor: str | None
 ) -> ParameterProfile:
     """The row holding exactly these numbers under this name, inserted when new."""
-    existing = repository.find(session, params.version, params.parameters_hash)
+    existing = repository.find(
+        session, params.version, params.parameters_hash, params.value_creation_hash
+    )
     if existing is not None:
         return existing
     row = ParameterProfile(
         version=params.version,
         parameters_hash=params.parameters_hash,
+        value_creation_hash=params.value_creation_hash,
         parameters=params.model_dump_json(),
         source=source,
         created_by=actor,
@@ -60,7 +63,9 @@ def record(
             session.add(row)
     except IntegrityError:
         # A concurrent request recorded the same profile first.
-        found = repository.find(session, params.version, params.parameters_hash)
+        found = repository.find(
+            session, params.version, params.parameters_hash, params.value_creation_hash
+        )
         assert found is not None
         return found
     return row

@@ -31,6 +31,7 @@ class ReviewDecisionOut(BaseModel):
 
 
 class ScoreOut(BaseModel):
+    kind: Literal["score"] = "score"
     id: uuid.UUID
     assessment_id: uuid.UUID
     company_id: uuid.UUID

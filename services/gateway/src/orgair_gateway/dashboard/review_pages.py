@@ -67,7 +67,9 @@ async def reviews(ctx: ContextDep) -> Response:
 
     async def fetch(page: int, size: int) -> Mapping[str, Any]:
         result: Mapping[str, Any] = await api.get(
-            api.v2("reviews"), {"status": status, "page": page, "page_size": size}
+            # The page shows held scores; value-creation plans share the API's queue.
+            api.v2("reviews"),
+            {"status": status, "kind": "score", "page": page, "page_size": size},
         )
         return result
 

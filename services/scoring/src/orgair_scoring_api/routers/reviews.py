@@ -1,4 +1,5 @@
-"""`/api/v2/reviews`: the queue of scores held for review, and the decisions."""
+"""`/api/v2/reviews`: one queue of what the gates held back (scores and value-creation
+plans, told apart by `kind`), and the decisions."""
 
 from __future__ import annotations
 
@@ -9,35 +10,39 @@ from fastapi import APIRouter, Depends
 from orgair_auth import Role
 from orgair_domain.pagination import Page
 from orgair_domain.reviews import service
-from orgair_domain.reviews.schemas import DecisionRequest
+from orgair_domain.reviews.schemas import DecisionRequest, ReviewItem, ReviewKind
 from orgair_domain.scores.review_gate import ReviewStatus
-from orgair_domain.scores.schemas import ScoreOut
 from orgair_scoring_api.auth import IdentityDep, require_role
 from orgair_scoring_api.dependencies import CacheDep, PageDep, SessionDep
 
 router = APIRouter(prefix="/reviews", tags=["reviews"])
 
 
-@router.get("", response_model=Page[ScoreOut])
+@router.get("", response_model=Page[ReviewItem])
 def list_reviews(
-    session: SessionDep, page: PageDep, status: ReviewStatus = ReviewStatus.PENDING_REVIEW
-) -> Page[ScoreOut]:
-    """Scores by review status (default: the pending queue, oldest first)."""
-    return service.list_reviews(session, status, page)
+    session: SessionDep,
+    page: PageDep,
+    status: ReviewStatus = ReviewStatus.PENDING_REVIEW,
+    kind: ReviewKind | None = None,
+) -> Page[ReviewItem]:
+    """Scores and plans by review status (default: the pending queue, oldest first);
+    `kind` keeps one of the two."""
+    return service.list_reviews(session, status, page, kind)
 
 
 @router.post(
-    "/{score_id}/decision",
-    response_model=ScoreOut,
+    "/{review_id}/decision",
+    response_model=ReviewItem,
     dependencies=[Depends(require_role(Role.REVIEWER))],
 )
 def decide(
-    score_id: uuid.UUID,
+    review_id: uuid.UUID,
     body: DecisionRequest,
     session: SessionDep,
     cache: CacheDep,
     identity: IdentityDep,
-) -> ScoreOut:
+) -> ReviewItem:
+    """Approve or reject a pending score or plan (a comment is required to reject)."""
     return service.decide(
-        session, cache, score_id, body, reviewer=identity.key_id, reviewer_role=identity.role.value
+        session, cache, review_id, body, reviewer=identity.key_id, reviewer_role=identity.role.value
     )
