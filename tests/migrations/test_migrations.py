@@ -13,6 +13,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
 import orgair_auth.models  # noqa: F401  (registers api_keys on the metadata)
+from orgair_domain.evidence.search_index import include_name, include_object
 from orgair_domain.models import metadata
 from orgair_init.migrate import current_head, downgrade, upgrade
 
@@ -29,6 +30,9 @@ TABLES = {
     "fund_memberships",
     "scoring_jobs",
     "scoring_job_failures",
+    "evidence",
+    "evidence_dimensions",
+    "evidence_chunks",
 }
 
 
@@ -44,7 +48,11 @@ def schema_drift(url: str) -> list[object]:
     engine = create_engine(url)
     try:
         with engine.connect() as connection:
-            return list(compare_metadata(MigrationContext.configure(connection), metadata))
+            # As Alembic's env compares: without each backend's full-text index.
+            context = MigrationContext.configure(
+                connection, opts={"include_name": include_name, "include_object": include_object}
+            )
+            return list(compare_metadata(context, metadata))
     finally:
         engine.dispose()
 

@@ -5,6 +5,7 @@ from orgair_database import Base
 from orgair_domain.assessments.models import Assessment
 from orgair_domain.companies.models import Company
 from orgair_domain.dimension_scores.models import DimensionScore
+from orgair_domain.evidence.models import Evidence, EvidenceChunk, EvidenceDimension
 from orgair_domain.funds.models import Fund, FundMembership
 from orgair_domain.industries.models import Industry
 from orgair_domain.jobs.models import ScoringJob, ScoringJobFailure
@@ -17,6 +18,9 @@ __all__ = [
     "Assessment",
     "Company",
     "DimensionScore",
+    "Evidence",
+    "EvidenceChunk",
+    "EvidenceDimension",
     "Fund",
     "FundMembership",
     "Industry",

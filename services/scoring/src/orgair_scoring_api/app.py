@@ -28,6 +28,7 @@ from orgair_scoring_api.problems import install_domain_error_handler
 from orgair_scoring_api.routers.assessments import router as assessments_router
 from orgair_scoring_api.routers.companies import router as companies_router
 from orgair_scoring_api.routers.dimension_scores import router as dimension_scores_router
+from orgair_scoring_api.routers.evidence import router as evidence_router
 from orgair_scoring_api.routers.funds import router as funds_router
 from orgair_scoring_api.routers.health import router as health_router
 from orgair_scoring_api.routers.industries import router as industries_router
@@ -92,7 +93,14 @@ def v1_router() -> APIRouter:
 
 def v2_router() -> APIRouter:
     router = APIRouter()
-    for domain in (scores_router, parameters_router, reviews_router, funds_router, jobs_router):
+    for domain in (
+        scores_router,
+        parameters_router,
+        reviews_router,
+        funds_router,
+        jobs_router,
+        evidence_router,
+    ):
         router.include_router(domain)
     return router
 
