@@ -54,8 +54,10 @@ def search(client: TestClient, company_id: str, **params: Any) -> dict[str, Any]
     return found
 
 
-def stored_objects(settings: Settings, prefix: str = "evidence/") -> list[str]:
-    """Every key under `prefix` in the test bucket, read straight from S3."""
+def stored_objects(settings: Settings, company_id: str) -> list[str]:
+    """The keys of the company's evidence originals, read straight from S3 (the bucket is
+    shared by every test of the session)."""
+    prefix = f"evidence/{company_id}/"
     s3 = boto3.client(
         "s3",
         endpoint_url=settings.S3_ENDPOINT_URL,

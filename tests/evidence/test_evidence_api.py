@@ -172,7 +172,7 @@ def test_document_upload_read_and_delete(client: TestClient, settings: Settings)
     assert document["filename"] == "charter.pdf" and document["media_type"] == "application/pdf"
     assert document["size_bytes"] == len(pdf) and document["source"] == "Company data room"
     key = f"evidence/{company}/{document['id']}/original"
-    assert stored_objects(settings) == [key]
+    assert stored_objects(settings, company) == [key]
 
     link = client.get(document["links"]["original"]).json()
     assert link["key"] == key and link["expires_in"] == settings.EVIDENCE_URL_EXPIRES_SECONDS
@@ -181,7 +181,7 @@ def test_document_upload_read_and_delete(client: TestClient, settings: Settings)
     assert titles(search(client, company, q="lineage")) == ["Charter 2026"]
 
     assert client.delete(document["links"]["self"]).status_code == 204
-    assert stored_objects(settings) == []
+    assert stored_objects(settings, company) == []
     assert_problem(client.get(document["links"]["self"]), 404)
     assert_problem(client.delete(document["links"]["self"]), 404)
     assert titles(search(client, company, q="lineage")) == []  # gone from the index too

@@ -17,6 +17,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from functools import reduce
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -70,7 +71,7 @@ Matches = tuple[Select[tuple[uuid.UUID, int, str, float]], ColumnElement[bool]]
 
 def _sqlite_matches(terms: list[str]) -> Matches:
     fts = table(FTS_TABLE, column("rowid", Integer))
-    index = literal_column(FTS_TABLE)  # FTS5 takes the table's name as a column
+    index: ColumnElement[Any] = literal_column(FTS_TABLE)  # FTS5 takes its table's name
     relevance = -func.bm25(index, type_=Float)  # bm25: lower is better
     # Each word as an FTS5 string ("..."): words hold no quotes, so nothing is syntax.
     expression = " OR ".join(f'"{term}"' for term in terms)
@@ -82,13 +83,13 @@ def _sqlite_matches(terms: list[str]) -> Matches:
 
 
 def _postgres_matches(terms: list[str]) -> Matches:
-    vector = literal_column(f"{EvidenceChunk.__tablename__}.{SEARCH_VECTOR_COLUMN}")
-    config = literal_column(f"'{TEXT_SEARCH_CONFIG}'::regconfig")
-    # plainto_tsquery never fails on its input; `||` ORs the words' queries.
-    query = reduce(
-        lambda left, right: left.op("||")(right),
-        [func.plainto_tsquery(config, term) for term in terms],
+    vector: ColumnElement[Any] = literal_column(
+        f"{EvidenceChunk.__tablename__}.{SEARCH_VECTOR_COLUMN}"
     )
+    config: ColumnElement[Any] = literal_column(f"'{TEXT_SEARCH_CONFIG}'::regconfig")
+    # plainto_tsquery never fails on its input; `||` ORs the words' queries.
+    words: list[ColumnElement[Any]] = [func.plainto_tsquery(config, term) for term in terms]
+    query = reduce(lambda left, right: left.op("||")(right), words)
     hits = select(
         EvidenceChunk.evidence_id, EvidenceChunk.seq, EvidenceChunk.text,
         func.ts_rank(vector, query, type_=Float).label("relevance"),
