@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 
 # Importing a model module registers its tables on the shared metadata.
 import orgair_auth.models  # noqa: F401  (api_keys)
+import orgair_llm.ledger_table  # noqa: F401  (llm_calls)
 from orgair_domain.evidence.search_index import include_name, include_object
 from orgair_domain.models import metadata
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import httpx2
 import pytest
 import redis
 from fastapi import FastAPI
@@ -99,8 +100,11 @@ def redis_client(redis_server: RedisServer) -> Iterator[redis.Redis]:
     client.close()
 
 
-class GatewayIdentityAuth(httpx.Auth):
-    """Signs each request as the gateway would, so tests can call scoring directly."""
+class GatewayIdentityAuth(httpx.Auth, httpx2.Auth):  # type: ignore[misc]  # same flow, two request types
+    """Signs each request as the gateway would, so tests can call scoring directly.
+
+    Both packages' Auth: the tests' own clients use `httpx`, Starlette's TestClient uses
+    `httpx2` whenever it is installed (the LLM SDKs bring it)."""
 
     def __init__(
         self, role: Role, *, secret: str = TEST_SECRET_KEY, key_id: str | None = None
@@ -108,7 +112,7 @@ class GatewayIdentityAuth(httpx.Auth):
         self.identity = Identity(key_id=key_id or f"test-{role.value}-key", role=role)
         self.signer = IdentitySigner(secret)
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+    def auth_flow(self, request: Any) -> Generator[Any, Any, None]:
         target = request.url.raw_path.decode("ascii")  # path and query, as on the request line
         for name, value in self.signer.sign(self.identity, request.method, target):
             request.headers[name] = value

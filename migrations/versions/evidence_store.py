@@ -11,7 +11,7 @@ The index is created here only, per backend (see orgair_domain.evidence.search_i
 - Snowflake: neither (no full-text index); the tables alone, for the export.
 
 Revision ID: evidence_store
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-06
 """
 
@@ -24,7 +24,7 @@ from migrations.helpers import checks, create_index, drop_index
 from orgair_database import UTCDateTime, UUIDString
 
 revision: str = "evidence_store"
-down_revision: str | None = "0004"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

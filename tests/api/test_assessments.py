@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 
-import httpx
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 
@@ -132,10 +132,10 @@ def test_v1_read_points_to_its_v2_successor(client: TestClient) -> None:
 # ------------------------------------------------------ assessment_date (CS1)
 
 
-def post_assessment(client: TestClient, **fields: object) -> httpx.Response:
+def post_assessment(client: TestClient, **fields: object) -> httpx2.Response:
     company = create_company(client)
     payload = {"company_id": company["id"], "assessment_type": "screening"} | fields
-    response: httpx.Response = client.post(f"{V1}/assessments", json=payload)
+    response: httpx2.Response = client.post(f"{V1}/assessments", json=payload)
     return response
 
 

@@ -13,6 +13,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
 import orgair_auth.models  # noqa: F401  (registers api_keys on the metadata)
+import orgair_llm.ledger_table  # noqa: F401  (registers llm_calls)
 from orgair_domain.evidence.search_index import include_name, include_object
 from orgair_domain.models import metadata
 from orgair_init.migrate import current_head, downgrade, upgrade
@@ -30,6 +31,7 @@ TABLES = {
     "fund_memberships",
     "scoring_jobs",
     "scoring_job_failures",
+    "llm_calls",
     "evidence",
     "evidence_dimensions",
     "evidence_chunks",

@@ -6,6 +6,12 @@ from orgair_config.errors import (
     load_settings,
     load_settings_or_exit,
 )
+from orgair_config.llm_models import (
+    DEFAULT_LLM_PRICES,
+    LLMProvider,
+    ModelPrice,
+    llm_provider_for,
+)
 from orgair_config.settings import (
     ScoringSettings,
     Settings,
@@ -15,12 +21,16 @@ from orgair_config.settings import (
 )
 
 __all__ = [
+    "DEFAULT_LLM_PRICES",
+    "LLMProvider",
+    "ModelPrice",
     "ScoringSettings",
     "Settings",
     "SettingsError",
     "describe_validation_error",
     "get_scoring_settings",
     "get_settings",
+    "llm_provider_for",
     "load_settings",
     "load_settings_or_exit",
     "sqlite_path",

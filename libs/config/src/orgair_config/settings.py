@@ -15,6 +15,8 @@ from urllib.parse import quote, urlsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from orgair_config.llm_models import DEFAULT_LLM_PRICES, ModelPrice, llm_provider_for
+
 # Room a multipart upload needs beyond its file: part headers, boundaries, form fields.
 MULTIPART_ENVELOPE_BYTES = 65_536
 
@@ -150,11 +152,28 @@ class Settings(ScoringSettings):
     CACHE_TTL_SECTORS: int = Field(default=86400, ge=1)
     CACHE_TTL_SCORES: int = Field(default=3600, ge=1)
 
-    # LLM providers
+    # LLM providers (the official SDKs' own variable names for keys and base URLs)
     OPENAI_API_KEY: SecretStr | None = None
     ANTHROPIC_API_KEY: SecretStr | None = None
+    OPENAI_BASE_URL: str | None = Field(
+        default=None, description="Empty = the provider's own API (the SDK's default)."
+    )
+    ANTHROPIC_BASE_URL: str | None = Field(
+        default=None, description="Empty = the provider's own API (the SDK's default)."
+    )
     DEFAULT_LLM_MODEL: str = "gpt-4o-2024-08-06"
     FALLBACK_LLM_MODEL: str = "claude-sonnet-4-20250514"
+    LLM_PRICES_JSON: dict[str, ModelPrice] = Field(
+        default_factory=dict,
+        description="Per-model prices (USD per 1M tokens) merged over the built-in table, "
+        'e.g. {"gpt-4o-2024-08-06": {"input": 2.5, "output": 10}}.',
+    )
+    LLM_CONNECT_TIMEOUT_SECONDS: float = Field(default=5.0, gt=0, le=60)
+    LLM_REQUEST_TIMEOUT_SECONDS: float = Field(default=60.0, gt=0, le=600)
+    LLM_MAX_RETRIES: int = Field(default=2, ge=0, le=5)
+    LLM_RETRY_BACKOFF_BASE_SECONDS: float = Field(default=0.5, ge=0, le=30)
+    LLM_RETRY_BACKOFF_MAX_SECONDS: float = Field(default=8.0, ge=0, le=120)
+    LLM_MAX_OUTPUT_TOKENS: int = Field(default=2048, ge=1, le=64000)
 
     # Cost management
     DAILY_COST_BUDGET_USD: float = Field(default=500.0, ge=0)
@@ -325,6 +344,8 @@ class Settings(ScoringSettings):
         "SNOWFLAKE_PASSWORD",
         "OTEL_EXPORTER_OTLP_ENDPOINT",
         "S3_ENDPOINT_URL",
+        "OPENAI_BASE_URL",
+        "ANTHROPIC_BASE_URL",
         "SNOWFLAKE_ACCOUNT",
         "SNOWFLAKE_USER",
         "SNOWFLAKE_WAREHOUSE",
@@ -377,6 +398,50 @@ class Settings(ScoringSettings):
             if missing:
                 raise ValueError(f"{', '.join(missing)} required when SNOWFLAKE_ACCOUNT is set")
         return self
+
+    @model_validator(mode="after")
+    def _llm_models_routable(self) -> Settings:
+        # A model must have a provider (by its name) and a price (for the budget's
+        # worst-case reservation); the fallback must be the other provider's, or a
+        # provider outage takes both down.
+        problems = []
+        prices = self.llm_prices
+        for name in ("DEFAULT_LLM_MODEL", "FALLBACK_LLM_MODEL"):
+            model: str = getattr(self, name)
+            if llm_provider_for(model) is None:
+                problems.append(
+                    f"{name}: {model!r} is neither an OpenAI model (gpt-*, o1*, o3*, o4*, "
+                    "chatgpt-*) nor an Anthropic model (claude-*)"
+                )
+            elif model not in prices:
+                problems.append(f"{name}: no price for {model!r}; add it to LLM_PRICES_JSON")
+        default_provider = llm_provider_for(self.DEFAULT_LLM_MODEL)
+        if default_provider is not None and default_provider == llm_provider_for(
+            self.FALLBACK_LLM_MODEL
+        ):
+            problems.append(
+                "FALLBACK_LLM_MODEL must be a model of the other provider than "
+                f"DEFAULT_LLM_MODEL (both are {default_provider})"
+            )
+        if self.LLM_RETRY_BACKOFF_BASE_SECONDS > self.LLM_RETRY_BACKOFF_MAX_SECONDS:
+            problems.append(
+                "LLM_RETRY_BACKOFF_BASE_SECONDS must not exceed LLM_RETRY_BACKOFF_MAX_SECONDS"
+            )
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+    @field_validator("OPENAI_BASE_URL", "ANTHROPIC_BASE_URL")
+    @classmethod
+    def _http_base_url(cls, value: str | None) -> str | None:
+        if value is not None and urlsplit(value).scheme not in ("http", "https"):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+    @property
+    def llm_prices(self) -> dict[str, ModelPrice]:
+        """The built-in price table with LLM_PRICES_JSON's entries over it."""
+        return {**DEFAULT_LLM_PRICES, **self.LLM_PRICES_JSON}
 
     @property
     def database_url(self) -> str:

@@ -31,6 +31,10 @@ __all__ = [
     "HTTP_REQUESTS",
     "HTTP_REQUEST_DURATION",
     "JOBS",
+    "LLM_BUDGET_USD",
+    "LLM_CALLS",
+    "LLM_COST_USD",
+    "LLM_SPEND_USD",
     "RATE_LIMIT_REJECTIONS",
     "REVIEWS_PENDING",
     "SCORES_COMPUTED",
@@ -93,6 +97,30 @@ WORKER_TASK_DURATION = Histogram(
     "Celery task run time, by task name and outcome.",
     ["task", "outcome"],
     buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600),
+)
+
+# The shared daily LLM budget (orgair_llm): the values Redis returned on the latest
+# reservation, settlement or status read of any process of the service.
+LLM_BUDGET_USD = Gauge(
+    "orgair_llm_budget_usd",
+    "The daily LLM cost budget (DAILY_COST_BUDGET_USD).",
+    multiprocess_mode="mostrecent",
+)
+LLM_SPEND_USD = Gauge(
+    "orgair_llm_spend_usd",
+    "Today's (UTC) LLM spend across every process: settled (spent) and in flight (reserved).",
+    ["state"],
+    multiprocess_mode="mostrecent",
+)
+LLM_CALLS = Counter(
+    "orgair_llm_calls_total",
+    "LLM provider attempts, by provider, model and outcome (ok, rate_limited, timeout, ...).",
+    ["provider", "model", "outcome"],
+)
+LLM_COST_USD = Counter(
+    "orgair_llm_cost_usd_total",
+    "Settled LLM cost in USD, by provider and model.",
+    ["provider", "model"],
 )
 
 
