@@ -35,6 +35,9 @@ TABLES = {
     "evidence",
     "evidence_dimensions",
     "evidence_chunks",
+    "justifications",
+    "justification_citations",
+    "ic_memos",
 }
 
 

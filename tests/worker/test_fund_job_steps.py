@@ -86,6 +86,7 @@ def test_each_step_twice_writes_once(client: TestClient, resources: WorkerResour
     assert fund_jobs.finalize_job(resources, job_id) is True
     assert fund_jobs.finalize_job(resources, job_id) is False
     job = job_row(resources, job_id)
+    assert job.fund_id is not None and job.kind == "fund_scoring"
     assert (job.state, job.report_json_key) == ("succeeded", report_keys(job.fund_id, job_id)[0])
     assert resources.objects.get_bytes(job.report_csv_key or "").count(b"\n") == 13
     assert fund_jobs.score_chunk(resources, job_id, companies).job_running is False

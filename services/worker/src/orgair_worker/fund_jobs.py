@@ -60,6 +60,9 @@ def start_job(res: WorkerResources, job_id: uuid.UUID) -> list[list[uuid.UUID]] 
         if job.state not in ACTIVE_STATES or job.chunks_enqueued_at is not None:
             log.info("job_start_skipped", job_id=str(job_id), state=job.state)
             return None
+        if job.fund_id is None:  # another kind of job: not this task's to start
+            log.warning("job_kind_mismatch", job_id=str(job_id), kind=job.kind)
+            return None
         members = funds.members_as_of(session, job.fund_id, job.created_at)
         now = utcnow()
         claimed = jobs.transition(
@@ -138,7 +141,7 @@ def finalize_job(res: WorkerResources, job_id: uuid.UUID) -> bool:
         fund = session.get(Fund, job.fund_id)
         assert fund is not None  # foreign key
         report_json, report_csv = build_report(session, job, fund)
-        json_key, csv_key = report_keys(job.fund_id, job_id)
+        json_key, csv_key = report_keys(fund.id, job_id)
     res.objects.put_bytes(json_key, report_json, content_type="application/json")
     res.objects.put_bytes(csv_key, report_csv, content_type="text/csv; charset=utf-8")
     with res.database.session() as session:

@@ -7,13 +7,20 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column
 
 from orgair_database import Base, CreatedAt, UUIDPrimaryKey, utcnow
+from orgair_domain.jobs.kinds import JobKind
+
+KINDS = ", ".join(f"'{kind.value}'" for kind in JobKind)
 
 
 class ScoringJob(UUIDPrimaryKey, CreatedAt, Base):
-    """A fund scoring job: its life cycle, progress counters and report objects.
+    """A background job: its kind, life cycle, progress counters and products.
 
-    `scored` and `failed` only grow, each in the same transaction as the score rows
-    or failure rows it counts, so they are exact however often a chunk is delivered.
+    A fund scoring job has its fund and parameter profile and, once succeeded, its
+    report objects; a justification job its assessment; a memo job its company and,
+    once succeeded, the memo (`result_id`). See `orgair_domain.jobs.kinds`.
+
+    `scored` and `failed` only grow, each in the same transaction as the rows it
+    counts, so they are exact however often a task is delivered.
     """
 
     __tablename__ = "scoring_jobs"
@@ -25,14 +32,24 @@ class ScoringJob(UUIDPrimaryKey, CreatedAt, Base):
             name="state_known",
         ),
         CheckConstraint("total >= 0 AND scored >= 0 AND failed >= 0", name="counts_non_negative"),
+        CheckConstraint(f"kind IN ({KINDS})", name="kind_known"),
         Index(None, "fund_id", "created_at"),
         Index(None, "state"),
+        Index(None, "assessment_id"),
+        Index(None, "company_id"),
     )
 
-    fund_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("funds.id"))
-    profile_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("parameter_profiles.id"))
-    parameters_version: Mapped[str] = mapped_column(String(64))
-    parameters_hash: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(
+        String(32), default=JobKind.FUND_SCORING.value, server_default=JobKind.FUND_SCORING.value
+    )
+    fund_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("funds.id"))
+    profile_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("parameter_profiles.id"))
+    parameters_version: Mapped[str | None] = mapped_column(String(64))
+    parameters_hash: Mapped[str | None] = mapped_column(String(64))
+    assessment_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("assessments.id"))
+    company_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("companies.id"))
+    # What the job produced, when that is one thing with an id of its own (a memo).
+    result_id: Mapped[uuid.UUID | None]
     state: Mapped[str] = mapped_column(String(16), default="queued")
     total: Mapped[int] = mapped_column(default=0)
     scored: Mapped[int] = mapped_column(default=0)
