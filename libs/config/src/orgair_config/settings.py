@@ -179,6 +179,15 @@ class Settings(ScoringSettings):
     DAILY_COST_BUDGET_USD: float = Field(default=500.0, ge=0)
     COST_ALERT_THRESHOLD_PCT: float = Field(default=0.8, ge=0, le=1)
 
+    # What the models are asked to do: justifications and IC memos
+    JUSTIFICATION_EVIDENCE_LIMIT: int = Field(
+        default=5,
+        ge=1,
+        le=20,
+        description="Excerpts (the best of the company's evidence) a dimension's "
+        "justification is written from.",
+    )
+
     # Celery
     CELERY_BROKER_URL: str = "redis://127.0.0.1:6379/1"
     CELERY_RESULT_BACKEND: str = "redis://127.0.0.1:6379/2"

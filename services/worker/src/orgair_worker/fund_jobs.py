@@ -8,6 +8,7 @@ Every step is idempotent, because the broker may deliver a task more than once
 - a chunk computes outside any lock and writes under the job row's lock, skipping
   what an earlier delivery wrote (`chunks`).
 - finalize writes the report and moves running → succeeded once.
+(A failing task ends the job through `job_endings.fail_job`, whatever its kind.)
 
 Each state change is a transition of the jobs repository (`orgair_domain.jobs.
 repository.transition`); events go out after the change is committed (`job_events`).
@@ -159,16 +160,3 @@ def finalize_job(res: WorkerResources, job_id: uuid.UUID) -> bool:
         log.info("job_succeeded", job_id=str(job_id), report=json_key)
         publish(res, job_id, res.events.completed)
     return finished
-
-
-def fail_job(res: WorkerResources, job_id: uuid.UUID, reason: str) -> bool:
-    """Move a queued or running job to failed; True when this call did."""
-    with res.database.session() as session:
-        now = utcnow()
-        failed = jobs.transition(
-            session, job_id, JobState.FAILED, now=now, error=reason, finished_at=now
-        )
-    if failed:
-        log.error("job_failed", job_id=str(job_id), reason=reason)
-        publish(res, job_id, res.events.completed)
-    return failed

@@ -49,7 +49,9 @@ class JobSummaryOut(BaseModel):
     id: uuid.UUID
     kind: JobKind = Field(description="fund_scoring | justifications | ic_memo")
     fund_id: uuid.UUID | None = Field(description="The fund a fund scoring job scores")
-    assessment_id: uuid.UUID | None = Field(description="The assessment a justification job justifies")
+    assessment_id: uuid.UUID | None = Field(
+        description="The assessment a justification job justifies"
+    )
     company_id: uuid.UUID | None = Field(description="The company of a memo or justification job")
     state: JobState
     profile: str | None = Field(
