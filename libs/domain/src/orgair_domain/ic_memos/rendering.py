@@ -33,7 +33,7 @@ def _cell(text: str) -> str:
 
 
 def _interval(bounds: Sequence[float]) -> str:
-    return f"{bounds[0]:.1f} – {bounds[1]:.1f}"
+    return f"{bounds[0]:.1f} to {bounds[1]:.1f}"
 
 
 def _scores(facts: MemoFacts) -> list[str]:

@@ -160,7 +160,7 @@ def get_memo(
                 cost_usd=micros_to_usd(call.cost_micros),
                 latency_ms=call.latency_ms,
                 created_at=call.created_at,
-            )  # fmt: skip
+            )
             for call in calls
         ],
     )
@@ -231,13 +231,21 @@ def store_memo(
             return None
         session.add(
             IcMemo(
-                id=memo_id, job_id=job.id, company_id=drafted.facts.company_id,
-                score_id=drafted.facts.score.id, object_key=key, markdown_chars=len(drafted.markdown),
-                sha256=hashlib.sha256(data).hexdigest(), provider=drafted.provider,
-                model=drafted.model, llm_call_id=drafted.llm_call_id,
-                cost_micros=drafted.cost_micros, created_by=job.created_by, created_at=now,
+                id=memo_id,
+                job_id=job.id,
+                company_id=drafted.facts.company_id,
+                score_id=drafted.facts.score.id,
+                object_key=key,
+                markdown_chars=len(drafted.markdown),
+                sha256=hashlib.sha256(data).hexdigest(),
+                provider=drafted.provider,
+                model=drafted.model,
+                llm_call_id=drafted.llm_call_id,
+                cost_micros=drafted.cost_micros,
+                created_by=job.created_by,
+                created_at=now,
             )
-        )  # fmt: skip
+        )
         session.flush()
         jobs.add_progress(session, job.id, scored=1, failed=0)
         jobs.transition(
