@@ -1,7 +1,7 @@
 """IC memo use cases: start a memo job for a company, read memos, and the worker's step.
 
-Starting refuses at once what could only fail later (a company never scored, no LLM
-provider, no budget left: 422/503). The worker's step gathers the facts, asks the
+Starting refuses at once what could only fail later (no LLM provider, no budget left,
+a company never scored: 503/422). The worker's step gathers the facts, asks the
 model for the narrative, renders the Markdown, stores it in S3 and then the memo row
 (the object is deleted again when the row cannot be written), and completes the job
 with the memo as its result.
@@ -75,8 +75,10 @@ def start_memo(
     correlation_id: str | None,
 ) -> JobOut:
     """A job that drafts the company's memo (202 + the job)."""
-    gather_facts(session, settings, company_id)  # NotFound / never scored: refuse now
+    if companies.get_active(session, company_id) is None:
+        raise NotFound("company", company_id)
     ensure_llm_available(llm)
+    gather_facts(session, settings, company_id)  # never scored: refuse now, not in the job
     active = jobs.active_of_kind(session, JobKind.IC_MEMO, company_id=company_id)
     if active is not None:
         if active.state == JobState.QUEUED and active.enqueued_at is None:

@@ -1,8 +1,8 @@
 """Justification use cases: start a job for an assessment, read what it wrote, and the
 steps the worker runs for each dimension.
 
-Starting refuses at once what could only fail later (no dimension scores, no LLM
-provider, no budget left today: 422/503), records the job and publishes its first
+Starting refuses at once what could only fail later (no LLM provider, no budget
+left today, no dimension scores: 503/422), records the job and publishes its first
 task after the commit. An assessment has at most one queued or running justification
 job (409); one whose first task could not be published is published again by the
 next request instead.
@@ -68,6 +68,7 @@ def start_justifications(
     """A job that justifies each scored dimension of the assessment (202 + the job)."""
     assessment = require_assessment(session, assessment_id)
     _require_active_company(session, assessment)
+    ensure_llm_available(llm)
     scored = dimension_scores.list_for_assessment(session, assessment_id)
     if not scored:
         raise Unprocessable(
@@ -75,7 +76,6 @@ def start_justifications(
             "the assessment has no dimension scores yet",
             code="no-dimension-scores",
         )
-    ensure_llm_available(llm)
     active = jobs.active_of_kind(session, JobKind.JUSTIFICATIONS, assessment_id=assessment_id)
     if active is not None:
         if active.state == JobState.QUEUED and active.enqueued_at is None:
