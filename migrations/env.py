@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 # Importing a model module registers its tables on the shared metadata.
 import orgair_auth.models  # noqa: F401  (api_keys)
 import orgair_llm.ledger_table  # noqa: F401  (llm_calls)
+from orgair_domain.evidence.search_index import include_name, include_object
 from orgair_domain.models import metadata
 
 # Revisions import `migrations.helpers`; make the folder's parent importable
@@ -46,6 +47,9 @@ def _options(url: str) -> dict[str, Any]:
         "target_metadata": metadata,
         "render_as_batch": make_url(url).get_backend_name() == "sqlite",
         "compare_type": True,
+        # Each backend's full-text index is the migrations' alone (not in the metadata).
+        "include_name": include_name,
+        "include_object": include_object,
     }
 
 

@@ -5,7 +5,7 @@ that differ only in their value-creation constants share that pair, so the key n
 includes `value_creation_hash`. Existing rows get theirs computed from the parameters
 they store; no score's recorded `parameters_hash` changes.
 
-Revision ID: value_creation_plans
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-01
 """
@@ -19,7 +19,7 @@ from migrations.helpers import checks, create_index, drop_index
 from orgair_database import NAMING_CONVENTION, UTCDateTime, UUIDString
 from orgair_scoring import ScoringParameters
 
-revision: str = "value_creation_plans"
+revision: str = "0007"
 down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

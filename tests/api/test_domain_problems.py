@@ -6,11 +6,13 @@ import pytest
 
 from orgair_domain.errors import (
     Conflict,
+    ContentTooLarge,
     DomainError,
     InvalidInput,
     NotFound,
     Unavailable,
     Unprocessable,
+    UnsupportedContent,
 )
 from orgair_scoring_api.problems import problem_of
 
@@ -23,6 +25,8 @@ from orgair_scoring_api.problems import problem_of
         (Conflict("already decided"), 409, "Conflict"),
         (Unprocessable("Assessment incomplete", "cannot score"), 422, "Assessment incomplete"),
         (Unavailable("Job queue unavailable", "retry"), 503, "Job queue unavailable"),
+        (ContentTooLarge("too big", max_bytes=10), 413, "Content Too Large"),
+        (UnsupportedContent("a PNG image"), 415, "Unsupported Media Type"),
     ],
 )
 def test_each_kind_has_its_status(error: DomainError, status: int, title: str) -> None:
@@ -39,6 +43,14 @@ def test_facts_become_extension_members() -> None:
         "current_status": "draft",
         "errors": [{"pointer": "/body/x", "detail": "no"}],
     }
+
+
+def test_a_code_names_the_problem_type() -> None:
+    coded = problem_of(Unprocessable("PDF encrypted", "no", code="evidence-encrypted"))
+    assert coded.type == "https://errors.pe-orgair.example/evidence-encrypted"
+    assert "code" not in coded.extensions
+    assert problem_of(Unprocessable("t", "d")).type.endswith("/validation-error")
+    assert problem_of(ContentTooLarge("big", max_bytes=3)).extensions == {"max_bytes": 3}
 
 
 def test_unavailable_says_when_to_retry() -> None:

@@ -17,6 +17,7 @@ def test_probes_when_everything_is_up(client: TestClient) -> None:
     assert ready.status_code == 200
     assert {name: c["status"] for name, c in ready.json()["checks"].items()} == {
         "database": "healthy", "redis": "healthy", "s3": "healthy", "job_queue": "healthy",
+        "llm_budget": "healthy",
     }  # fmt: skip
     queue = ready.json()["checks"]["job_queue"]
     assert queue["required"] is False
@@ -26,7 +27,7 @@ def test_probes_when_everything_is_up(client: TestClient) -> None:
     body = health.json()
     assert body["status"] == "healthy"
     assert body["version"] == "4.0.0"
-    assert set(body["dependencies"]) == {"database", "redis", "s3", "job_queue"}
+    assert set(body["dependencies"]) == {"database", "redis", "s3", "job_queue", "llm_budget"}
     assert "timestamp" in body
 
 

@@ -268,3 +268,22 @@ def test_dotenv_file_is_read(tmp_path: Path) -> None:
         os.chdir(cwd)
     assert settings.RATE_LIMIT_PER_MINUTE == 7
     assert settings.SECRET_KEY.get_secret_value() == "from-dotenv"
+
+
+def test_gateway_body_limit_leaves_room_for_an_evidence_upload() -> None:
+    settings = build()
+    assert settings.GATEWAY_MAX_BODY_BYTES >= settings.EVIDENCE_MAX_UPLOAD_BYTES + 65_536
+    found = problems(EVIDENCE_MAX_UPLOAD_BYTES=2_000_000, GATEWAY_MAX_BODY_BYTES=2_000_000)
+    assert any("GATEWAY_MAX_BODY_BYTES" in line and "EVIDENCE_MAX_UPLOAD_BYTES" in line
+               for line in found)  # fmt: skip
+    assert build(EVIDENCE_MAX_UPLOAD_BYTES=1_000_000, GATEWAY_MAX_BODY_BYTES=1_065_536)
+
+
+def test_env_example_documents_every_evidence_setting() -> None:
+    example = (Path(__file__).resolve().parents[2] / ".env.example").read_text()
+    for name in Settings.model_fields:
+        if name.startswith("EVIDENCE_"):
+            assert f"\n{name}=" in example, name
+    assert build().model_dump()["GATEWAY_MAX_BODY_BYTES"] == int(
+        example.split("\nGATEWAY_MAX_BODY_BYTES=", 1)[1].split("\n", 1)[0]
+    )

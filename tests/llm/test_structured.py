@@ -163,3 +163,24 @@ def test_validators_see_the_callers_context_and_a_bad_citation_is_corrected(
     assert ledger.outcomes() == ["invalid_output", "ok"]
     feedback = openai_fake.requests[1].body["messages"][-1]["content"]
     assert "cited_evidence_ids: Value error, cites evidence that was not supplied: ev-9" in feedback
+
+
+def test_the_error_says_what_kind_of_mistake_the_last_answer_made(
+    make_client: MakeClient, openai_fake: FakeProvider
+) -> None:
+    bad_citation = answer(payload=GOOD | {"cited_evidence_ids": ["ev-9"]})
+    openai_fake.script(bad_citation, bad_citation)
+    with pytest.raises(StructuredOutputInvalid) as raised:
+        make_client().structured(
+            CitedJustification,
+            purpose="justification",
+            system="",
+            messages=PROMPT,
+            validation_context={"evidence_ids": ["ev-1"]},
+        )
+    assert raised.value.error_types == ("value_error",)
+    assert "ev-9" not in str(raised.value)  # types and counts, never the values
+    openai_fake.script(answer(payload=BAD), answer(payload=BAD))
+    with pytest.raises(StructuredOutputInvalid) as missing:
+        make_client().structured(Justification, purpose="justification", system="", messages=PROMPT)
+    assert set(missing.value.error_types) == {"string_too_short", "missing", "less_than_equal"}

@@ -42,7 +42,10 @@ def test_http_metrics_use_route_templates(client: TestClient) -> None:
         )
         assert delta == 1, status
     assert subject["id"] not in after  # raw paths never become labels
-    assert sample(after, "orgair_http_request_duration_seconds_count", route=route) >= 2
+    duration_count = sample(
+        after, "orgair_http_request_duration_seconds_count", route=route, method="GET"
+    )
+    assert duration_count >= 2
 
 
 def test_cache_scores_and_reviews_metrics(client: TestClient) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, inspect
 
 import orgair_auth.models  # noqa: F401  (registers api_keys on the metadata)
 import orgair_llm.ledger_table  # noqa: F401  (registers llm_calls)
+from orgair_domain.evidence.search_index import include_name, include_object
 from orgair_domain.models import metadata
 from orgair_init.migrate import current_head, downgrade, upgrade
 
@@ -31,6 +32,12 @@ TABLES = {
     "scoring_jobs",
     "scoring_job_failures",
     "llm_calls",
+    "evidence",
+    "evidence_dimensions",
+    "evidence_chunks",
+    "justifications",
+    "justification_citations",
+    "ic_memos",
 }
 
 
@@ -46,7 +53,11 @@ def schema_drift(url: str) -> list[object]:
     engine = create_engine(url)
     try:
         with engine.connect() as connection:
-            return list(compare_metadata(MigrationContext.configure(connection), metadata))
+            # As Alembic's env compares: without each backend's full-text index.
+            context = MigrationContext.configure(
+                connection, opts={"include_name": include_name, "include_object": include_object}
+            )
+            return list(compare_metadata(context, metadata))
     finally:
         engine.dispose()
 

@@ -3,7 +3,8 @@ worker processes (`python -m orgair_worker`, as compose runs it), Redis, the S3 
 and one SQLite database, all on loopback.
 
 Each test module gets its own stack; a module tunes it with `WORKER_SETTINGS`
-(chunk size, time limits, ...). Workers are started by the tests, so a test can
+(chunk size, time limits, ...) and `worker_settings(request)` (settings that depend on
+other fixtures, such as the fake LLM providers' addresses). Workers are started by the tests, so a test can
 kill one and start another.
 """
 
@@ -168,9 +169,13 @@ def job_stack(
     s3_endpoint: str,
 ) -> Iterator[JobStack]:
     log_dir = tmp_path_factory.mktemp("job-stack")
-    values = _values(
-        log_dir, redis_server, s3_endpoint, getattr(request.module, "WORKER_SETTINGS", {})
-    )
+    overrides = dict(getattr(request.module, "WORKER_SETTINGS", {}))
+    # A module whose settings depend on other fixtures (servers started at run time)
+    # defines `worker_settings(request)` as well.
+    more = getattr(request.module, "worker_settings", None)
+    if more is not None:
+        overrides.update(more(request))
+    values = _values(log_dir, redis_server, s3_endpoint, overrides)
     settings = Settings(_env_file=None, **values)
     upgrade(settings.database_url)
     seed(settings)

@@ -16,6 +16,7 @@ from orgair_config import Settings
 from orgair_domain.jobs.models import ScoringJob
 from orgair_domain.scores.models import OrgAirScore
 from orgair_worker import fund_jobs
+from orgair_worker.job_endings import fail_job
 from orgair_worker.reports import report_keys
 from orgair_worker.runtime import WorkerResources
 from tests.api_v2.helpers import V2
@@ -86,6 +87,7 @@ def test_each_step_twice_writes_once(client: TestClient, resources: WorkerResour
     assert fund_jobs.finalize_job(resources, job_id) is True
     assert fund_jobs.finalize_job(resources, job_id) is False
     job = job_row(resources, job_id)
+    assert job.fund_id is not None and job.kind == "fund_scoring"
     assert (job.state, job.report_json_key) == ("succeeded", report_keys(job.fund_id, job_id)[0])
     assert resources.objects.get_bytes(job.report_csv_key or "").count(b"\n") == 13
     assert fund_jobs.score_chunk(resources, job_id, companies).job_running is False
@@ -136,11 +138,11 @@ def test_a_chunk_of_a_cancelled_or_failed_job_writes_nothing(
     assert (outcome.scored, outcome.job_running) == (0, False)
     assert score_rows(resources, job_id) == 0
     assert fund_jobs.finalize_job(resources, job_id) is False
-    assert fund_jobs.fail_job(resources, job_id, "too late") is False  # stays cancelled
+    assert fail_job(resources, job_id, "too late") is False  # stays cancelled
 
     other, members = new_job(client, resources, 3)
     fund_jobs.start_job(resources, other)
-    assert fund_jobs.fail_job(resources, other, "score chunk: OperationalError persisted") is True
+    assert fail_job(resources, other, "score chunk: OperationalError persisted") is True
     failed = client.get(f"{V2}/jobs/{other}").json()
     assert (failed["state"], failed["error"]) == (
         "failed", "score chunk: OperationalError persisted"

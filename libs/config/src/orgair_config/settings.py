@@ -17,6 +17,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from orgair_config.llm_models import DEFAULT_LLM_PRICES, ModelPrice, llm_provider_for
 
+# Room a multipart upload needs beyond its file: part headers, boundaries, form fields.
+MULTIPART_ENVELOPE_BYTES = 65_536
+
 # Credentials that appear in public documentation (AWS docs, LocalStack) or in
 # `.env.example`. They are fine for a laptop and never for production.
 EXAMPLE_CREDENTIALS = frozenset(
@@ -208,6 +211,15 @@ class Settings(ScoringSettings):
     DAILY_COST_BUDGET_USD: float = Field(default=500.0, ge=0)
     COST_ALERT_THRESHOLD_PCT: float = Field(default=0.8, ge=0, le=1)
 
+    # What the models are asked to do: justifications and IC memos
+    JUSTIFICATION_EVIDENCE_LIMIT: int = Field(
+        default=5,
+        ge=1,
+        le=20,
+        description="Excerpts (the best of the company's evidence) a dimension's "
+        "justification is written from.",
+    )
+
     # Celery
     CELERY_BROKER_URL: str = "redis://127.0.0.1:6379/1"
     CELERY_RESULT_BACKEND: str = "redis://127.0.0.1:6379/2"
@@ -249,6 +261,28 @@ class Settings(ScoringSettings):
     JOB_SSE_KEEPALIVE_SECONDS: float = Field(default=15.0, gt=0, le=15)
     JOB_REPORT_URL_EXPIRES_SECONDS: int = Field(default=300, ge=10, le=3600)
 
+    # Evidence: uploaded documents (originals in S3) and their searchable text
+    EVIDENCE_MAX_UPLOAD_BYTES: int = Field(
+        default=10_485_760,
+        ge=1024,
+        le=536_870_912,
+        description="Largest evidence document accepted (bytes); bigger uploads get a 413.",
+    )
+    EVIDENCE_MAX_TEXT_CHARS: int = Field(
+        default=2_000_000,
+        ge=1000,
+        le=50_000_000,
+        description="Most text kept from one evidence item; more is a 422.",
+    )
+    EVIDENCE_CHUNK_CHARS: int = Field(
+        default=1200,
+        ge=200,
+        le=20_000,
+        description="Target size of the indexed text chunks (a chunk is what search ranks "
+        "and what a justification cites).",
+    )
+    EVIDENCE_URL_EXPIRES_SECONDS: int = Field(default=300, ge=10, le=3600)
+
     # Observability
     OTEL_EXPORTER_OTLP_ENDPOINT: str | None = None
     OTEL_SERVICE_NAME: str = "pe-orgair"
@@ -274,7 +308,13 @@ class Settings(ScoringSettings):
     GATEWAY_UPSTREAM_READ_TIMEOUT_SECONDS: float = Field(default=30.0, gt=0, le=600)
     GATEWAY_UPSTREAM_POOL_TIMEOUT_SECONDS: float = Field(default=2.0, gt=0, le=60)
     GATEWAY_UPSTREAM_POOL_SIZE: int = Field(default=100, ge=1, le=10000)
-    GATEWAY_MAX_BODY_BYTES: int = Field(default=1_048_576, ge=1, le=1_073_741_824)
+    GATEWAY_MAX_BODY_BYTES: int = Field(
+        default=11_534_336,
+        ge=1,
+        le=1_073_741_824,
+        description="Largest request body the gateway passes on; must leave room for an "
+        "evidence upload of EVIDENCE_MAX_UPLOAD_BYTES and its multipart envelope.",
+    )
     CORS_ALLOW_ORIGINS: Annotated[list[str], NoDecode] = Field(default_factory=list)
     CORS_ALLOW_CREDENTIALS: bool = False
     RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE: int = Field(default=20, ge=1, le=1000)
@@ -309,6 +349,12 @@ class Settings(ScoringSettings):
             problems.append(
                 "JOB_SSE_KEEPALIVE_SECONDS must be less than "
                 "GATEWAY_UPSTREAM_READ_TIMEOUT_SECONDS (or the gateway cuts idle event streams)"
+            )
+        if self.GATEWAY_MAX_BODY_BYTES < self.EVIDENCE_MAX_UPLOAD_BYTES + MULTIPART_ENVELOPE_BYTES:
+            problems.append(
+                "GATEWAY_MAX_BODY_BYTES must be at least EVIDENCE_MAX_UPLOAD_BYTES + "
+                f"{MULTIPART_ENVELOPE_BYTES} (the multipart envelope), or the gateway refuses "
+                "evidence uploads the API accepts"
             )
         if problems:
             raise ValueError("\n".join(problems))

@@ -275,6 +275,7 @@ class LLMClient:
                 schema=output_format.name,
                 model=answer.entry.model,
                 error_count=answer.error.error_count() if answer.error else 0,
+                error_types=[e["type"] for e in answer.error.errors()] if answer.error else (),
             )
         return Structured(
             value=answer.value,

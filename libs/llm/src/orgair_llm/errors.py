@@ -109,10 +109,15 @@ class LLMUnavailable(LLMError):
 class StructuredOutputInvalid(LLMError):
     """The model's answer did not match the schema, also after one corrected retry."""
 
-    def __init__(self, *, schema: str, model: str, error_count: int) -> None:
+    def __init__(
+        self, *, schema: str, model: str, error_count: int, error_types: Sequence[str] = ()
+    ) -> None:
         self.schema = schema
         self.model = model
         self.error_count = error_count
+        # pydantic's error types of the last answer ("missing", or a caller's own, e.g.
+        # "citation_not_supplied"): what was wrong, never the values.
+        self.error_types = tuple(dict.fromkeys(error_types))
         super().__init__(
             f"{model} answered twice without matching the {schema} schema "
             f"({error_count} validation error(s) in the last answer)"

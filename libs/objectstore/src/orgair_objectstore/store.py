@@ -80,6 +80,13 @@ class ObjectStore:
         except (ClientError, BotoCoreError) as exc:
             raise ObjectStoreError(f"get {key!r}: {_describe(exc)}") from None
 
+    def delete(self, key: str) -> None:
+        """Remove the object; deleting a key that does not exist is not an error (S3's rule)."""
+        try:
+            self._client.delete_object(Bucket=self.bucket, Key=key)
+        except (ClientError, BotoCoreError) as exc:
+            raise ObjectStoreError(f"delete {key!r}: {_describe(exc)}") from None
+
     def presigned_get_url(self, key: str, *, expires_seconds: int = 300) -> str:
         url: str = self._client.generate_presigned_url(
             "get_object",

@@ -17,6 +17,7 @@ from orgair_domain.jobs.events import JobEventPublisher, JobEventReader
 from orgair_domain.jobs.queue import JobQueue
 from orgair_domain.jobs.states import JobState
 from orgair_domain.reviews import service as reviews
+from orgair_llm import LLMClient, SqlLedgerSink
 from orgair_objectstore import ObjectStore
 from orgair_observability import get_logger, setup_service
 from orgair_observability.instrumentation import instrument_redis, instrument_sqlalchemy
@@ -28,10 +29,14 @@ from orgair_scoring_api.problems import install_domain_error_handler
 from orgair_scoring_api.routers.assessments import router as assessments_router
 from orgair_scoring_api.routers.companies import router as companies_router
 from orgair_scoring_api.routers.dimension_scores import router as dimension_scores_router
+from orgair_scoring_api.routers.evidence import router as evidence_router
 from orgair_scoring_api.routers.funds import router as funds_router
 from orgair_scoring_api.routers.health import router as health_router
+from orgair_scoring_api.routers.ic_memos import router as ic_memos_router
 from orgair_scoring_api.routers.industries import router as industries_router
 from orgair_scoring_api.routers.jobs import router as jobs_router
+from orgair_scoring_api.routers.justifications import router as justifications_router
+from orgair_scoring_api.routers.llm_usage import router as llm_usage_router
 from orgair_scoring_api.routers.parameters import router as parameters_router
 from orgair_scoring_api.routers.reviews import router as reviews_router
 from orgair_scoring_api.routers.scores import router as scores_router
@@ -59,6 +64,7 @@ def build_resources(settings: Settings) -> Resources:
             settings.SECRET_KEY.get_secret_value(),
             max_skew_seconds=settings.IDENTITY_MAX_SKEW_SECONDS,
         ),
+        llm=LLMClient.from_settings(settings, ledger=SqlLedgerSink(database)),
     )
 
 
@@ -100,6 +106,10 @@ def v2_router() -> APIRouter:
         reviews_router,
         funds_router,
         jobs_router,
+        evidence_router,
+        justifications_router,
+        ic_memos_router,
+        llm_usage_router,
     ):
         router.include_router(domain)
     return router
@@ -126,6 +136,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            resources.llm.close()
             await resources.job_event_reader.close()
             resources.job_events.close()
             resources.job_queue.close()

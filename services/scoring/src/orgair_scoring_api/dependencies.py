@@ -24,6 +24,7 @@ from orgair_database import Database
 from orgair_domain.jobs.events import JobEventPublisher, JobEventReader
 from orgair_domain.jobs.queue import JobQueue
 from orgair_domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageRequest
+from orgair_llm import LLMClient
 from orgair_objectstore import ObjectStore
 
 
@@ -40,6 +41,9 @@ class Resources:
     job_event_reader: JobEventReader
     # Its signing key is derived from SECRET_KEY once, not per request.
     identity_verifier: IdentityVerifier
+    # Starting justification and memo jobs checks it (provider keys, today's budget);
+    # `/readyz` reports its budget. The calls themselves run in the worker.
+    llm: LLMClient
 
 
 async def get_resources(request: Request) -> Resources:

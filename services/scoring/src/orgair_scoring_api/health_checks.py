@@ -5,7 +5,9 @@ slower, not wrong) and S3 holds reports. Both are still reported so an operator
 sees a degraded dependency before users do. So is the job queue (the Celery
 broker): its depth (tasks waiting, tasks delivered and not yet acknowledged)
 tells whether the workers keep up; when it is unreachable, new scoring jobs are
-refused with 503 but everything else is served.
+refused with 503 but everything else is served. And the LLM budget: today's spend,
+what is reserved and left, and whether the alert threshold is reached (Redis down:
+no LLM calls, said here).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
+from orgair_llm import budget_readiness
 from orgair_observability.probes import DependencyStatus, run_check
 from orgair_scoring_api.dependencies import Resources
 
@@ -57,6 +60,12 @@ async def check_dependencies(resources: Resources) -> list[DependencyStatus]:
             run_check(
                 "job_queue",
                 _in_thread(lambda: _queue_depth(resources)),
+                required=False,
+                describe=describe,
+            ),
+            run_check(
+                "llm_budget",
+                lambda: budget_readiness(resources.llm.budget),
                 required=False,
                 describe=describe,
             ),

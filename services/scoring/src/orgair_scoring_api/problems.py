@@ -3,7 +3,8 @@
 Use cases raise `orgair_domain.errors` exceptions, which know no HTTP; this is the
 one place that says which status each kind of refusal is answered with. The body is
 the platform's usual problem document: the refusal's `detail`, its title (the
-status phrase unless the refusal names itself), and its facts as extension members.
+status phrase unless the refusal names itself), its `type` (the refusal's `code` as
+the slug when it has one, else the status's), and its facts as extension members.
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ from fastapi import FastAPI
 
 from orgair_domain.errors import (
     Conflict,
+    ContentTooLarge,
     DomainError,
     InvalidInput,
     NotFound,
     Unavailable,
     Unprocessable,
+    UnsupportedContent,
 )
-from orgair_observability.problems import ProblemError, problem_handler
+from orgair_observability.problems import ProblemError, problem_handler, problem_type
 
 STATUS_OF: Mapping[type[DomainError], HTTPStatus] = {
     NotFound: HTTPStatus.NOT_FOUND,
@@ -29,6 +32,8 @@ STATUS_OF: Mapping[type[DomainError], HTTPStatus] = {
     Conflict: HTTPStatus.CONFLICT,
     Unprocessable: HTTPStatus.UNPROCESSABLE_ENTITY,
     Unavailable: HTTPStatus.SERVICE_UNAVAILABLE,
+    ContentTooLarge: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+    UnsupportedContent: HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
 }
 
 
@@ -49,7 +54,12 @@ def problem_of(exc: Exception) -> ProblemError:
         else None
     )
     return ProblemError(
-        status, exc.title or status.phrase, exc.detail, headers=headers, **exc.facts
+        status,
+        exc.title or status.phrase,
+        exc.detail,
+        type_=problem_type(exc.code) if exc.code else None,
+        headers=headers,
+        **exc.facts,
     )
 
 

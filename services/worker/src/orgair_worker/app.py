@@ -26,7 +26,7 @@ from orgair_observability.redaction import register_secret_values
 from orgair_observability.setting_secrets import secret_values
 from orgair_worker import metrics
 from orgair_worker.heartbeat import Heartbeat
-from orgair_worker.runtime import close_resources
+from orgair_worker.runtime import close_resources, resources
 
 SERVICE = "worker"
 Handler = TypeVar("Handler", bound=Callable[..., None])
@@ -81,6 +81,9 @@ def _init_pool_process(**_: Any) -> None:
     )
     # Consumer spans that continue the trace context in each task's headers.
     instrument_celery()
+    # The clients, built now rather than in the first task, which would otherwise pay for
+    # importing the LLM SDKs (seconds) under its time limit. None of them connects yet.
+    resources()
     # Everything imported so far (Celery, SQLAlchemy, NumPy, the domain library) lives as
     # long as the process: keep it out of the cyclic collector's full passes, which a
     # chunk's tens of thousands of short-lived rows would otherwise trigger over and

@@ -8,6 +8,7 @@ Every step is idempotent, because the broker may deliver a task more than once
 - a chunk computes outside any lock and writes under the job row's lock, skipping
   what an earlier delivery wrote (`chunks`).
 - finalize writes the report and moves running → succeeded once.
+(A failing task ends the job through `job_endings.fail_job`, whatever its kind.)
 
 Each state change is a transition of the jobs repository (`orgair_domain.jobs.
 repository.transition`); events go out after the change is committed (`job_events`).
@@ -59,6 +60,9 @@ def start_job(res: WorkerResources, job_id: uuid.UUID) -> list[list[uuid.UUID]] 
             return None
         if job.state not in ACTIVE_STATES or job.chunks_enqueued_at is not None:
             log.info("job_start_skipped", job_id=str(job_id), state=job.state)
+            return None
+        if job.fund_id is None:  # another kind of job: not this task's to start
+            log.warning("job_kind_mismatch", job_id=str(job_id), kind=job.kind)
             return None
         members = funds.members_as_of(session, job.fund_id, job.created_at)
         now = utcnow()
@@ -138,7 +142,7 @@ def finalize_job(res: WorkerResources, job_id: uuid.UUID) -> bool:
         fund = session.get(Fund, job.fund_id)
         assert fund is not None  # foreign key
         report_json, report_csv = build_report(session, job, fund)
-        json_key, csv_key = report_keys(job.fund_id, job_id)
+        json_key, csv_key = report_keys(fund.id, job_id)
     res.objects.put_bytes(json_key, report_json, content_type="application/json")
     res.objects.put_bytes(csv_key, report_csv, content_type="text/csv; charset=utf-8")
     with res.database.session() as session:
@@ -156,16 +160,3 @@ def finalize_job(res: WorkerResources, job_id: uuid.UUID) -> bool:
         log.info("job_succeeded", job_id=str(job_id), report=json_key)
         publish(res, job_id, res.events.completed)
     return finished
-
-
-def fail_job(res: WorkerResources, job_id: uuid.UUID, reason: str) -> bool:
-    """Move a queued or running job to failed; True when this call did."""
-    with res.database.session() as session:
-        now = utcnow()
-        failed = jobs.transition(
-            session, job_id, JobState.FAILED, now=now, error=reason, finished_at=now
-        )
-    if failed:
-        log.error("job_failed", job_id=str(job_id), reason=reason)
-        publish(res, job_id, res.events.completed)
-    return failed

@@ -1,4 +1,4 @@
-"""What a worker process uses: settings, database, cache, S3, job events.
+"""What a worker process uses: settings, database, cache, S3, job events, the LLM client.
 
 Built lazily, once per process and after the fork: database connections, Redis
 sockets and boto3 clients must never be shared between prefork pool processes.
@@ -14,6 +14,7 @@ from orgair_cache import Cache
 from orgair_config import Settings, get_settings
 from orgair_database import Database
 from orgair_domain.jobs.events import JobEventPublisher
+from orgair_llm import LLMClient, SqlLedgerSink
 from orgair_objectstore import ObjectStore
 from orgair_observability.instrumentation import instrument_redis, instrument_sqlalchemy
 
@@ -25,6 +26,9 @@ class WorkerResources:
     cache: Cache
     objects: ObjectStore
     events: JobEventPublisher
+    # Every worker process spends the one daily budget in Redis; its ledger rows go to
+    # the database. Without provider keys it refuses calls (LLMNotConfigured).
+    llm: LLMClient
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WorkerResources:
@@ -37,9 +41,11 @@ class WorkerResources:
             cache=Cache.from_url(settings.REDIS_URL),
             objects=ObjectStore.from_settings(settings),
             events=JobEventPublisher.from_settings(settings),
+            llm=LLMClient.from_settings(settings, ledger=SqlLedgerSink(database)),
         )
 
     def close(self) -> None:
+        self.llm.close()
         self.events.close()
         self.cache.close()
         self.database.dispose()

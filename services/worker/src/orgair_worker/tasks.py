@@ -1,4 +1,6 @@
-"""The Celery tasks of a fund scoring job: start, score_chunk (one per chunk), finalize.
+"""The Celery tasks of the jobs: a fund scoring job's start, score_chunk (one per
+chunk) and finalize; a justification job's start and justify_dimension (one per
+dimension); an IC memo job's draft.
 
 Tasks are thin: the work and its idempotency live in `fund_jobs`. Here: Celery's own
 retries (`autoretry_for` the transient errors: database, S3, Redis, broker) with
@@ -26,16 +28,20 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from orgair_config import get_settings
 from orgair_domain.jobs.queue import (
+    DRAFT_IC_MEMO,
     FINALIZE_FUND_JOB,
+    JUSTIFY_DIMENSION,
     QUEUE,
     SCORE_CHUNK,
     START_FUND_JOB,
+    START_JUSTIFICATIONS,
     trace_headers,
 )
 from orgair_objectstore import ObjectStoreError
 from orgair_observability import get_correlation_id, get_logger
-from orgair_worker import fund_jobs
+from orgair_worker import fund_jobs, justification_jobs, memo_jobs
 from orgair_worker.app import app
+from orgair_worker.job_endings import fail_job
 from orgair_worker.runtime import resources
 
 log = get_logger(__name__)
@@ -109,7 +115,7 @@ class FundJobTask(Task):  # type: ignore[misc]
         reason = failure_reason(self.name, exc)
         log.error("task_failed", job_id=job_id, reason=reason, exc_info=exc)
         try:
-            fund_jobs.fail_job(resources(), uuid.UUID(str(job_id)), reason)
+            fail_job(resources(), uuid.UUID(str(job_id)), reason)
         except Exception as mark_error:  # the original failure is what gets reported
             log.error("job_fail_not_recorded", job_id=job_id, error=type(mark_error).__name__)
 
@@ -170,3 +176,29 @@ def finalize_fund_job(self: FundJobTask, job_id: str) -> None:
     structlog.contextvars.bind_contextvars(job_id=job_id)
     job = uuid.UUID(job_id)
     fund_jobs.finalize_job(resources(), job)
+
+
+@job_task(START_JUSTIFICATIONS)
+def start_justifications(self: FundJobTask, job_id: str) -> None:
+    structlog.contextvars.bind_contextvars(job_id=job_id)
+    job = uuid.UUID(job_id)
+    dimensions = justification_jobs.start_job(resources(), job)
+    if not dimensions:
+        return
+    for dimension in dimensions:
+        justify_dimension.apply_async((job_id, dimension), queue=QUEUE, headers=_headers())
+    justification_jobs.mark_steps_enqueued(resources(), job)
+
+
+@job_task(JUSTIFY_DIMENSION)
+def justify_dimension(self: FundJobTask, job_id: str, dimension: str) -> None:
+    structlog.contextvars.bind_contextvars(job_id=job_id, dimension=dimension)
+    job = uuid.UUID(job_id)
+    justification_jobs.justify_dimension(resources(), job, dimension)
+
+
+@job_task(DRAFT_IC_MEMO)
+def draft_ic_memo(self: FundJobTask, job_id: str) -> None:
+    structlog.contextvars.bind_contextvars(job_id=job_id)
+    job = uuid.UUID(job_id)
+    memo_jobs.draft(resources(), job)

@@ -11,21 +11,20 @@ from __future__ import annotations
 
 import uuid
 
-import redis
-from kombu.exceptions import OperationalError as KombuOperationalError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from orgair_config import Settings
 from orgair_database import utcnow
-from orgair_domain.errors import Conflict, Unavailable, Unprocessable
+from orgair_domain.errors import Conflict, Unprocessable
 from orgair_domain.funds import repository
 from orgair_domain.funds.service import require_fund
 from orgair_domain.jobs import repository as jobs
+from orgair_domain.jobs.kinds import JobKind
 from orgair_domain.jobs.models import ScoringJob
 from orgair_domain.jobs.queue import JobQueue
 from orgair_domain.jobs.schemas import JobOut, JobRequest, JobSummaryOut
-from orgair_domain.jobs.service import job_out, job_path, job_summary
+from orgair_domain.jobs.service import job_out, job_path, job_summary, publish_first_task
 from orgair_domain.jobs.states import JobState
 from orgair_domain.pagination import Page, PageRequest, paginate
 from orgair_domain.parameters import service as parameters
@@ -69,6 +68,7 @@ def create_fund_job(
     now = utcnow()
     job = ScoringJob(
         id=uuid.uuid4(),
+        kind=JobKind.FUND_SCORING.value,
         fund_id=fund.id,
         profile_id=profile_row.id,
         parameters_version=params.version,
@@ -95,7 +95,7 @@ def create_fund_job(
         earlier = jobs.by_idempotency_key(session, actor, idempotency_key)
         assert earlier is not None
         return _replay(session, settings, queue, earlier, fund_id, request), True
-    _enqueue(session, queue, job, correlation_id)
+    publish_first_task(session, queue, job, correlation_id)
     log.info("scoring_job_created", job_id=str(job.id), fund_id=str(fund.id), total=job.total)
     return job_out(session, settings, job), False
 
@@ -117,29 +117,8 @@ def _replay(
         )
     if job.state == JobState.QUEUED and job.enqueued_at is None:
         # The first attempt committed the job but could not publish it (broker down).
-        _enqueue(session, queue, job, job.correlation_id)
+        publish_first_task(session, queue, job, job.correlation_id)
     return job_out(session, settings, job)
-
-
-def _enqueue(
-    session: Session, queue: JobQueue, job: ScoringJob, correlation_id: str | None
-) -> None:
-    """Publish the job's first task (after its row is committed) and record that it was."""
-    try:
-        queue.enqueue_start(job.id, correlation_id=correlation_id)
-    except (KombuOperationalError, redis.RedisError, OSError) as exc:
-        log.error("scoring_job_enqueue_failed", job_id=str(job.id), error=type(exc).__name__)
-        raise Unavailable(
-            "Job queue unavailable",
-            f"job {job.id} was recorded but could not be queued; "
-            "retry the request with the same Idempotency-Key",
-            retry_after_seconds=5,
-            job_id=str(job.id),
-        ) from None
-    # Should this update be lost, a retried POST publishes again: the worker starts a
-    # job once however many start tasks arrive.
-    job.enqueued_at = utcnow()
-    session.commit()
 
 
 def list_fund_jobs(

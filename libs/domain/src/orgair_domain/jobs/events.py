@@ -1,7 +1,8 @@
 """Job progress events: one Redis Stream per job, replayable from any event id.
 
 The worker (and scoring, when a job is cancelled) appends `progress`,
-`company_failed` and `completed` events; scoring's `GET /jobs/{id}/events` reads them
+`company_failed` (fund jobs) or `dimension_failed` (justification jobs) and
+`completed` events; scoring's `GET /jobs/{id}/events` reads them
 with XREAD (`JobEventReader`) and relays them as Server-Sent Events whose `id` is the
 stream entry id, so a client reconnecting with `Last-Event-ID` continues exactly after
 the last event it saw. A stream (rather than pub/sub) keeps the events for late and reconnecting
@@ -38,7 +39,8 @@ EVENT_ID = re.compile(r"\d{1,20}-\d{1,20}")
 
 class EventKind(StrEnum):
     PROGRESS = "progress"
-    COMPANY_FAILED = "company_failed"
+    COMPANY_FAILED = "company_failed"  # a fund scoring job could not score a company
+    DIMENSION_FAILED = "dimension_failed"  # a justification job could not justify one
     COMPLETED = "completed"
 
 
@@ -78,6 +80,7 @@ def _mark_key(job_id: uuid.UUID) -> str:
 def counts_payload(job: ScoringJob) -> dict[str, Any]:
     return {
         "job_id": str(job.id),
+        "kind": job.kind,
         "state": job.state,
         "total": job.total,
         "done": job.scored + job.failed,
@@ -92,7 +95,8 @@ def completed_payload(job: ScoringJob) -> dict[str, Any]:
         if job.report_json_key
         else None
     )
-    return {**counts_payload(job), "error": job.error, "report": report}
+    result = str(job.result_id) if job.result_id is not None else None
+    return {**counts_payload(job), "error": job.error, "report": report, "result_id": result}
 
 
 @dataclass(frozen=True)
@@ -120,9 +124,16 @@ class JobEventPublisher:
             client, max_len=settings.JOB_EVENTS_MAX_LEN, ttl_seconds=settings.JOB_EVENTS_TTL_SECONDS
         )
 
-    def progress(self, job: ScoringJob, failures: Sequence[Mapping[str, Any]] = ()) -> list[str]:
-        """The chunk's `company_failed` events, then the job's counts."""
-        events = [(EventKind.COMPANY_FAILED, {"job_id": str(job.id), **f}) for f in failures]
+    def progress(
+        self,
+        job: ScoringJob,
+        failures: Sequence[Mapping[str, Any]] = (),
+        *,
+        failure_kind: EventKind = EventKind.COMPANY_FAILED,
+    ) -> list[str]:
+        """The step's failure events (`company_failed` unless said otherwise), then the
+        job's counts."""
+        events = [(failure_kind, {"job_id": str(job.id), **f}) for f in failures]
         events.append((EventKind.PROGRESS, counts_payload(job)))
         return self._publish(job.id, events, done=job.scored + job.failed, closes=False)
 

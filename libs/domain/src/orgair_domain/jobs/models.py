@@ -7,13 +7,20 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column
 
 from orgair_database import Base, CreatedAt, UUIDPrimaryKey, append_only, utcnow
+from orgair_domain.jobs.kinds import JobKind
+
+KINDS = ", ".join(f"'{kind.value}'" for kind in JobKind)
 
 
 class ScoringJob(UUIDPrimaryKey, CreatedAt, Base):
-    """A fund scoring job: its life cycle, progress counters and report objects.
+    """A background job: its kind, life cycle, progress counters and products.
 
-    `scored` and `failed` only grow, each in the same transaction as the score rows
-    or failure rows it counts, so they are exact however often a chunk is delivered.
+    A fund scoring job has its fund and parameter profile and, once succeeded, its
+    report objects; a justification job its assessment; a memo job its company and,
+    once succeeded, the memo (`result_id`). See `orgair_domain.jobs.kinds`.
+
+    `scored` and `failed` only grow, each in the same transaction as the rows it
+    counts, so they are exact however often a task is delivered.
     """
 
     __tablename__ = "scoring_jobs"
@@ -27,22 +34,41 @@ class ScoringJob(UUIDPrimaryKey, CreatedAt, Base):
             name="state_known",
         ),
         CheckConstraint("total >= 0 AND scored >= 0 AND failed >= 0", name="counts_non_negative"),
+        CheckConstraint(f"kind IN ({KINDS})", name="kind_known"),
         Index(None, "fund_id", "created_at"),
         Index(None, "state"),
+        Index(None, "assessment_id"),
+        Index(None, "company_id"),
     )
 
-    fund_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("funds.id"), doc="funds.id")
-    profile_id: Mapped[uuid.UUID] = mapped_column(
+    kind: Mapped[str] = mapped_column(
+        String(32),
+        default=JobKind.FUND_SCORING.value,
+        server_default=JobKind.FUND_SCORING.value,
+        doc="fund_scoring | justifications | ic_memo",
+    )
+    fund_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("funds.id"), doc="funds.id (fund scoring jobs)"
+    )
+    profile_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("parameter_profiles.id"), doc="parameter_profiles.id the job scores with"
     )
-    parameters_version: Mapped[str] = mapped_column(String(64), doc="Profile name")
-    parameters_hash: Mapped[str] = mapped_column(String(64), doc="Hash of the parameter set")
+    parameters_version: Mapped[str | None] = mapped_column(String(64), doc="Profile name")
+    parameters_hash: Mapped[str | None] = mapped_column(String(64), doc="Hash of the parameter set")
+    assessment_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("assessments.id"), doc="assessments.id (justification jobs)"
+    )
+    company_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("companies.id"), doc="companies.id (IC memo jobs)"
+    )
+    # What the job produced, when that is one thing with an id of its own (a memo).
+    result_id: Mapped[uuid.UUID | None] = mapped_column(doc="Id of what the job produced (a memo)")
     state: Mapped[str] = mapped_column(
         String(16), default="queued", doc="queued | running | succeeded | failed | cancelled"
     )
-    total: Mapped[int] = mapped_column(default=0, doc="Companies to score")
-    scored: Mapped[int] = mapped_column(default=0, doc="Companies scored so far")
-    failed: Mapped[int] = mapped_column(default=0, doc="Companies that could not be scored")
+    total: Mapped[int] = mapped_column(default=0, doc="Items to process (companies, dimensions)")
+    scored: Mapped[int] = mapped_column(default=0, doc="Items done so far")
+    failed: Mapped[int] = mapped_column(default=0, doc="Items that could not be done")
     error: Mapped[str | None] = mapped_column(Text, doc="Why the job failed")
     report_json_key: Mapped[str | None] = mapped_column(String(512), doc="S3 key, JSON report")
     report_csv_key: Mapped[str | None] = mapped_column(String(512), doc="S3 key, CSV report")

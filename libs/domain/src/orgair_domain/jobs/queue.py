@@ -30,11 +30,22 @@ from celery import Celery
 from opentelemetry.propagate import inject
 
 from orgair_config import Settings
+from orgair_domain.jobs.kinds import JobKind
 
+# One queue for every kind of job (the name stays what deployed workers consume).
 QUEUE = "orgair.fund-jobs"
 START_FUND_JOB = "orgair.fund_jobs.start"
 SCORE_CHUNK = "orgair.fund_jobs.score_chunk"
 FINALIZE_FUND_JOB = "orgair.fund_jobs.finalize"
+START_JUSTIFICATIONS = "orgair.justifications.start"
+JUSTIFY_DIMENSION = "orgair.justifications.justify_dimension"
+DRAFT_IC_MEMO = "orgair.ic_memos.draft"
+# The first task of each kind of job: what scoring publishes once the job row exists.
+FIRST_TASK = {
+    JobKind.FUND_SCORING: START_FUND_JOB,
+    JobKind.JUSTIFICATIONS: START_JUSTIFICATIONS,
+    JobKind.IC_MEMO: DRAFT_IC_MEMO,
+}
 # Celery's own `correlation_id` message property is the task id; ours needs another name.
 CORRELATION_HEADER = "orgair_correlation_id"
 
@@ -129,10 +140,12 @@ class JobQueue:
         )
         return cls(app, broker)
 
-    def enqueue_start(self, job_id: uuid.UUID, *, correlation_id: str | None) -> None:
+    def enqueue_start(
+        self, job_id: uuid.UUID, *, kind: JobKind, correlation_id: str | None
+    ) -> None:
         """Publish the job's first task; raises when the broker cannot be reached."""
         self._app.send_task(
-            START_FUND_JOB,
+            FIRST_TASK[kind],
             args=[str(job_id)],
             queue=QUEUE,
             headers=trace_headers(correlation_id),

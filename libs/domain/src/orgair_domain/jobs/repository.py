@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import CursorResult, Select, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from orgair_domain.jobs.kinds import JobKind
 from orgair_domain.jobs.models import ScoringJob, ScoringJobFailure
 from orgair_domain.jobs.states import ACTIVE_STATES, MOVES_FROM, JobState
 from orgair_domain.scores.failures import CompanyFailure
@@ -43,6 +44,24 @@ def active_for_fund(session: Session, fund_id: uuid.UUID) -> ScoringJob | None:
         .order_by(ScoringJob.created_at.desc())
         .limit(1)
     )
+
+
+def active_of_kind(
+    session: Session,
+    kind: JobKind,
+    *,
+    assessment_id: uuid.UUID | None = None,
+    company_id: uuid.UUID | None = None,
+) -> ScoringJob | None:
+    """The queued or running job of `kind` for that assessment (or company), if any."""
+    query = select(ScoringJob).where(
+        ScoringJob.kind == kind.value, ScoringJob.state.in_(ACTIVE_STATES)
+    )
+    if assessment_id is not None:
+        query = query.where(ScoringJob.assessment_id == assessment_id)
+    if company_id is not None:
+        query = query.where(ScoringJob.company_id == company_id)
+    return session.scalar(query.order_by(ScoringJob.created_at.desc()).limit(1))
 
 
 def for_fund_query(fund_id: uuid.UUID) -> Select[tuple[ScoringJob]]:

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from orgair_domain.jobs.kinds import JobKind
 from orgair_domain.jobs.states import JobState
 
 
@@ -37,18 +38,32 @@ class ReportKeys(BaseModel):
 class JobLinks(BaseModel):
     self: str
     events: str
-    report: str
+    report: str | None = Field(description="The report of a fund scoring job")
+    result: str | None = Field(
+        description="What the job produces: an assessment's justifications, or the memo "
+        "(once written)"
+    )
 
 
 class JobSummaryOut(BaseModel):
     id: uuid.UUID
-    fund_id: uuid.UUID
+    kind: JobKind = Field(description="fund_scoring | justifications | ic_memo")
+    fund_id: uuid.UUID | None = Field(description="The fund a fund scoring job scores")
+    assessment_id: uuid.UUID | None = Field(
+        description="The assessment a justification job justifies"
+    )
+    company_id: uuid.UUID | None = Field(description="The company of a memo or justification job")
     state: JobState
-    profile: str = Field(description="Name of the parameter profile the job scores with")
-    parameters_hash: str
-    total: int = Field(description="Companies in the fund when the job was created")
+    profile: str | None = Field(
+        description="Name of the parameter profile a fund scoring job scores with"
+    )
+    parameters_hash: str | None
+    total: int = Field(
+        description="Items of work: companies in the fund when the job was created; the "
+        "dimensions to justify; 1 for a memo"
+    )
     done: int = Field(description="scored + failed")
-    scored: int
+    scored: int = Field(description="Items done: companies scored, dimensions justified, memo")
     failed: int
     error: str | None = Field(description="Why the job failed (state failed only)")
     report: ReportKeys | None = Field(description="S3 keys of the report, once succeeded")

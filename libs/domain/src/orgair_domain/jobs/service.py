@@ -11,14 +11,17 @@ import uuid
 from typing import Literal
 
 import redis
+from kombu.exceptions import OperationalError as KombuOperationalError
 from sqlalchemy.orm import Session
 
 from orgair_config import Settings
 from orgair_database import utcnow
-from orgair_domain.errors import Conflict, NotFound
+from orgair_domain.errors import Conflict, NotFound, Unavailable
 from orgair_domain.jobs import repository
 from orgair_domain.jobs.events import JobEventPublisher
+from orgair_domain.jobs.kinds import JobKind
 from orgair_domain.jobs.models import ScoringJob
+from orgair_domain.jobs.queue import JobQueue
 from orgair_domain.jobs.schemas import (
     JobFailureOut,
     JobLinks,
@@ -45,11 +48,23 @@ def require_job(session: Session, job_id: uuid.UUID) -> ScoringJob:
     return job
 
 
+def _result_path(settings: Settings, job: ScoringJob) -> str | None:
+    prefix = settings.API_V2_PREFIX
+    if job.kind == JobKind.JUSTIFICATIONS and job.assessment_id is not None:
+        return f"{prefix}/assessments/{job.assessment_id}/justifications?job_id={job.id}"
+    if job.kind == JobKind.IC_MEMO and job.result_id is not None:
+        return f"{prefix}/ic-memos/{job.result_id}"
+    return None
+
+
 def job_summary(settings: Settings, job: ScoringJob) -> JobSummaryOut:
     path = job_path(settings, job.id)
     return JobSummaryOut(
         id=job.id,
+        kind=JobKind(job.kind),
         fund_id=job.fund_id,
+        assessment_id=job.assessment_id,
+        company_id=job.company_id,
         state=JobState(job.state),
         profile=job.parameters_version,
         parameters_hash=job.parameters_hash,
@@ -69,7 +84,12 @@ def job_summary(settings: Settings, job: ScoringJob) -> JobSummaryOut:
         created_at=job.created_at,
         started_at=job.started_at,
         finished_at=job.finished_at,
-        links=JobLinks(self=path, events=f"{path}/events", report=f"{path}/report"),
+        links=JobLinks(
+            self=path,
+            events=f"{path}/events",
+            report=f"{path}/report" if job.kind == JobKind.FUND_SCORING else None,
+            result=_result_path(settings, job),
+        ),
     )
 
 
@@ -122,6 +142,8 @@ def report_link(
     report_format: Literal["json", "csv"],
 ) -> ReportLinkOut:
     job = require_job(session, job_id)
+    if job.kind != JobKind.FUND_SCORING:
+        raise NotFound(f"report of {job.kind} job", job_id)
     key = job.report_json_key if report_format == "json" else job.report_csv_key
     if job.state != JobState.SUCCEEDED or key is None:
         raise Conflict(
@@ -134,3 +156,32 @@ def report_link(
         url=objects.presigned_get_url(key, expires_seconds=expires),
         expires_in=expires,
     )
+
+
+def publish_first_task(
+    session: Session,
+    queue: JobQueue,
+    job: ScoringJob,
+    correlation_id: str | None,
+    *,
+    retry_hint: str = "retry the request with the same Idempotency-Key",
+) -> None:
+    """Publish the job's first task (after its row is committed) and record that it was.
+
+    Unavailable when the broker cannot be reached: the job stays queued and unpublished,
+    and the request that created it may be retried (`retry_hint` says how).
+    """
+    try:
+        queue.enqueue_start(job.id, kind=JobKind(job.kind), correlation_id=correlation_id)
+    except (KombuOperationalError, redis.RedisError, OSError) as exc:
+        log.error("scoring_job_enqueue_failed", job_id=str(job.id), error=type(exc).__name__)
+        raise Unavailable(
+            "Job queue unavailable",
+            f"job {job.id} was recorded but could not be queued; {retry_hint}",
+            retry_after_seconds=5,
+            job_id=str(job.id),
+        ) from None
+    # Should this update be lost, a retried POST publishes again: the worker starts a
+    # job once however many start tasks arrive.
+    job.enqueued_at = utcnow()
+    session.commit()
