@@ -15,20 +15,29 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from orgair_config import Settings
+from orgair_observability.serving import server_options
 from tests.support.servers import free_port
 
 
 class ThreadedServer:
     """An ASGI app served by uvicorn on 127.0.0.1 in a daemon thread (lifespan included)."""
 
-    def __init__(self, app: Any, port: int | None = None) -> None:
+    def __init__(self, app: Any, port: int | None = None, settings: Settings | None = None) -> None:
+        """With `settings`, served exactly as the services serve (`server_options`)."""
         self.port = port or free_port()
-        config = uvicorn.Config(
-            app, host="127.0.0.1", port=self.port, log_config=None, access_log=False,
-            lifespan="on", timeout_graceful_shutdown=2,
-            # Every test client is on loopback, which uvicorn would trust for X-Forwarded-*.
-            proxy_headers=False,
-        )  # fmt: skip
+        options: dict[str, Any] = (
+            server_options(settings)
+            if settings is not None
+            else {
+                "log_config": None,
+                "access_log": False,
+                # Every test client is on loopback, which uvicorn would trust for X-Forwarded-*.
+                "proxy_headers": False,
+            }
+        )
+        options.update(lifespan="on", timeout_graceful_shutdown=2)
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, **options)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -53,8 +62,10 @@ class ThreadedServer:
 
 
 @contextlib.contextmanager
-def serving(app: Any, port: int | None = None) -> Iterator[ThreadedServer]:
-    server = ThreadedServer(app, port).start()
+def serving(
+    app: Any, port: int | None = None, settings: Settings | None = None
+) -> Iterator[ThreadedServer]:
+    server = ThreadedServer(app, port, settings).start()
     try:
         yield server
     finally:

@@ -31,7 +31,8 @@ def start_gateway(gateway_settings: Callable[..., Settings]) -> Iterator[Callabl
     servers: list[ThreadedServer] = []
 
     def start(**overrides: object) -> str:
-        server = ThreadedServer(create_app(gateway_settings(**overrides))).start()
+        settings = gateway_settings(**overrides)
+        server = ThreadedServer(create_app(settings), settings=settings).start()
         servers.append(server)
         return server.url
 
