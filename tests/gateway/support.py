@@ -89,6 +89,7 @@ class FakeUpstream:
                 Route("/api/v1/stream", self.stream),
                 Route("/api/v1/slow", self.slow),
                 Route("/api/v1/hop", self.hop),
+                Route("/api/v1/redirect", self.redirect),
             ]
         )
 
@@ -124,6 +125,17 @@ class FakeUpstream:
     async def slow(self, request: Request) -> Response:
         await asyncio.sleep(self.slow_seconds)
         return JSONResponse({"slow": True})
+
+    async def redirect(self, request: Request) -> Response:
+        """A redirect built from the upstream's own address (as Starlette builds them),
+        plus a Content-Location elsewhere."""
+        return Response(
+            status_code=307,
+            headers={
+                "Location": str(request.url.replace(path="/api/v1/echo", query="a=1")),
+                "Content-Location": "https://reports.example.com/r/1?sig=abc",
+            },
+        )
 
     async def hop(self, request: Request) -> Response:
         return Response(

@@ -24,6 +24,7 @@ from orgair_auth.repository import (
     ApiKeyRepository,
     IssuedApiKey,
     KeyRejected,
+    LastAdminKey,
     RejectionReason,
     ensure_active,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "InvalidIdentity",
     "IssuedApiKey",
     "KeyRejected",
+    "LastAdminKey",
     "RejectionReason",
     "Role",
     "digest_api_key",

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterable
+from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 from opentelemetry import trace
@@ -71,6 +72,9 @@ _REWRITTEN = frozenset(
 _DROPPED_REQUEST_HEADERS = HOP_BY_HOP | CREDENTIAL_HEADERS | _REWRITTEN
 # The gateway's server writes its own (as nginx hides the upstream's by default).
 _DROPPED_RESPONSE_HEADERS = HOP_BY_HOP | {b"date", b"server"}
+# May hold an absolute URL, which must never name the upstream's own address.
+_URL_RESPONSE_HEADERS = frozenset({b"location", b"content-location"})
+_NOT_COPIED_RESPONSE_HEADERS = _DROPPED_RESPONSE_HEADERS | _URL_RESPONSE_HEADERS
 _TRACE_HEADERS = frozenset({b"traceparent", b"tracestate"})
 # Request headers that are not simply copied: one set lookup per header tells the
 # common case (copy it) from these.
@@ -107,6 +111,8 @@ class UpstreamProxy:
     def __init__(self, upstream: UpstreamSettings, signer: IdentitySigner) -> None:
         self.upstream = upstream
         self.signer = signer
+        base = urlsplit(upstream.base_url)
+        self._upstream_origin = (base.scheme, base.netloc.lower())
         self._session: aiohttp.ClientSession | None = None
         # Waiting for a free connection is bounded by our own semaphore, so that a
         # full pool (503) is told apart from an unreachable upstream (502/504).
@@ -281,19 +287,34 @@ class UpstreamProxy:
         headers.extend(self.signer.sign(identity, method, target))
         return headers, has_body
 
-    @staticmethod
-    def _downstream_headers(raw: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    def _downstream_headers(self, raw: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
         headers: list[tuple[bytes, bytes]] = []
         hop_by_hop: set[bytes] | None = None
         for name, value in raw:
             lower = name.lower()
-            if lower not in _DROPPED_RESPONSE_HEADERS:
+            if lower not in _NOT_COPIED_RESPONSE_HEADERS:
                 headers.append((lower, value))
+            elif lower in _URL_RESPONSE_HEADERS:
+                headers.append((lower, self._without_upstream_origin(value)))
             elif lower == b"connection":
                 hop_by_hop = (hop_by_hop or set()) | _connection_tokens(value)
         if hop_by_hop:
             headers = [(name, value) for name, value in headers if name not in hop_by_hop]
         return headers
+
+    def _without_upstream_origin(self, url: bytes) -> bytes:
+        """`url` as a path when it points at the upstream (a redirect built from the
+        upstream's own address would send the caller around the gateway); other URLs
+        (a presigned S3 link, say) as they are."""
+        try:
+            parts = urlsplit(url.decode("latin-1"))
+        except ValueError:
+            return url
+        if parts.netloc and (parts.scheme, parts.netloc.lower()) == self._upstream_origin:
+            return urlunsplit(("", "", parts.path or "/", parts.query, parts.fragment)).encode(
+                "latin-1"
+            )
+        return url
 
     async def _upstream_problem(
         self, scope: Scope, receive: Receive, send: Send, exc: BaseException

@@ -133,6 +133,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url="/openapi.json" if settings.DEBUG else None,
         telemetry=FASTAPI_TELEMETRY,
+        # `/x/` for `/x` is a 404, not a redirect: scoring's redirect would name its own
+        # address, which callers of the gateway must never be sent to.
+        redirect_slashes=False,
     )
     setup_service(app, settings, service=SERVICE)
     install_domain_error_handler(app)
