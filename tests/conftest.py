@@ -13,7 +13,7 @@ import redis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from orgair_auth import Identity, IdentitySigner, Role
+from orgair_auth import Identity, IdentitySigner, Role, body_sha256
 from orgair_config import Settings
 from orgair_init.migrate import upgrade
 from orgair_init.seed import seed
@@ -102,6 +102,8 @@ def redis_client(redis_server: RedisServer) -> Iterator[redis.Redis]:
 class GatewayIdentityAuth(httpx.Auth):
     """Signs each request as the gateway would, so tests can call scoring directly."""
 
+    requires_request_body = True
+
     def __init__(
         self, role: Role, *, secret: str = TEST_SECRET_KEY, key_id: str | None = None
     ) -> None:
@@ -110,7 +112,8 @@ class GatewayIdentityAuth(httpx.Auth):
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         target = request.url.raw_path.decode("ascii")  # path and query, as on the request line
-        for name, value in self.signer.sign(self.identity, request.method, target):
+        digest = body_sha256(request.content)  # the body as sent (read: requires_request_body)
+        for name, value in self.signer.sign(self.identity, request.method, target, digest):
             request.headers[name] = value
         yield request
 

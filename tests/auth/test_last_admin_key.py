@@ -104,5 +104,7 @@ def test_two_racing_revocations_leave_one_admin(database: Database) -> None:
     racer.join(timeout=30)
     assert len(outcome) == 1 and isinstance(outcome[0], LastAdminKey)
     with database.session() as check:
-        active = [r.id for r in ApiKeyRepository(check, TEST_SECRET_KEY).list(include_revoked=False)]
+        active = [
+            r.id for r in ApiKeyRepository(check, TEST_SECRET_KEY).list(include_revoked=False)
+        ]
     assert active == [second]

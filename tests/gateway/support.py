@@ -175,3 +175,66 @@ def captured_log_lines() -> Iterator[list[str]]:
     finally:
         root.removeHandler(handler)
         lines.extend(buffer.getvalue().splitlines())
+
+
+class RecordingRelay:
+    """A TCP relay on loopback that records every byte sent through it towards the
+    upstream: what someone reading the traffic between gateway and scoring sees."""
+
+    def __init__(self, upstream_port: int) -> None:
+        import socket
+
+        self.upstream_port = upstream_port
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.captured = bytearray()
+        self._lock = threading.Lock()
+        self._closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _accept(self) -> None:
+        import socket
+
+        while not self._closed:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+            threading.Thread(target=self._pump, args=(client, upstream, True), daemon=True).start()
+            threading.Thread(target=self._pump, args=(upstream, client, False), daemon=True).start()
+
+    def _pump(self, source: Any, target: Any, record: bool) -> None:
+        try:
+            while chunk := source.recv(65536):
+                if record:
+                    with self._lock:
+                        self.captured.extend(chunk)
+                target.sendall(chunk)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, target):
+                with contextlib.suppress(OSError):
+                    sock.close()
+
+    def request(self, start: bytes) -> bytes:
+        """The first captured request whose request line starts with `start`, whole."""
+        with self._lock:
+            data = bytes(self.captured)
+        begin = data.index(start)
+        head_end = data.index(b"\r\n\r\n", begin) + 4
+        length = 0
+        for line in data[begin:head_end].split(b"\r\n"):
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value.strip())
+        return data[begin : head_end + length]
+
+    def close(self) -> None:
+        self._closed = True
+        self.listener.close()

@@ -83,9 +83,7 @@ def test_admin_manages_keys_and_others_may_not(
     assert missing.status_code == 404
 
 
-def test_the_last_admin_key_cannot_be_revoked(
-    gateway: ThreadedServer, issue_key: IssueKey
-) -> None:
+def test_the_last_admin_key_cannot_be_revoked(gateway: ThreadedServer, issue_key: IssueKey) -> None:
     only = issue_key(Role.ADMIN)
     headers = {"X-API-Key": only.key}
     itself = httpx.delete(f"{gateway.url}/admin/keys/{only.record.id}", headers=headers)
@@ -97,10 +95,15 @@ def test_the_last_admin_key_cannot_be_revoked(
     second = httpx.post(
         f"{gateway.url}/admin/keys", json={"name": "second admin", "role": "admin"}, headers=headers
     ).json()
-    assert httpx.delete(f"{gateway.url}/admin/keys/{only.record.id}", headers=headers).status_code == 200
+    assert (
+        httpx.delete(f"{gateway.url}/admin/keys/{only.record.id}", headers=headers).status_code
+        == 200
+    )
     assert httpx.get(f"{gateway.url}/admin/keys", headers=headers).status_code == 401
     other = {"X-API-Key": second["key"]}
-    assert httpx.delete(f"{gateway.url}/admin/keys/{second['id']}", headers=other).status_code == 409
+    assert (
+        httpx.delete(f"{gateway.url}/admin/keys/{second['id']}", headers=other).status_code == 409
+    )
 
 
 def test_public_openapi_describes_scoring_with_the_security_scheme(

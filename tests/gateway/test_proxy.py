@@ -206,7 +206,8 @@ def test_forwarded_correlation_trace_and_identity_headers(
     assert seen["x-forwarded-proto"] == "http"
     assert seen["x-orgair-role"] == "reviewer"
     assert seen["x-orgair-key-id"] == str(issued.record.id)
-    assert seen["x-orgair-signature"].startswith("v1=")
+    assert seen["x-orgair-signature"].startswith("v2=")
+    assert len(seen["x-orgair-nonce"]) == 32
     assert response.json()["query"] == "page=2&q=a%20b"
 
 

@@ -265,7 +265,10 @@ class Settings(ScoringSettings):
                 "CELERY_TASK_TIME_LIMIT_SECONDS must be less than "
                 "CELERY_VISIBILITY_TIMEOUT_SECONDS (or a running task is delivered twice)"
             )
-        if self.RATE_LIMIT_FAILED_AUTH_CEILING_PER_MINUTE < self.RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE:
+        if (
+            self.RATE_LIMIT_FAILED_AUTH_CEILING_PER_MINUTE
+            < self.RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE
+        ):
             problems.append(
                 "RATE_LIMIT_FAILED_AUTH_CEILING_PER_MINUTE must be at least "
                 "RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE"

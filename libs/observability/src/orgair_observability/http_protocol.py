@@ -122,9 +122,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         if self._head_timer is not None and not self.transport.is_closing():
             self._head_bytes += len(data)
             if self._head_bytes > self.max_header_bytes:
-                self._refuse(
-                    431, f"The request head is longer than {self.max_header_bytes} bytes."
-                )
+                self._refuse(431, f"The request head is longer than {self.max_header_bytes} bytes.")
 
     def _head_timed_out(self) -> None:
         self._head_timer = None
@@ -156,7 +154,8 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     def _start_asgi_task(self, cycle: Any, app: Any) -> None:
         # uvicorn hands a request past `limit_concurrency` to its text/plain 503 app.
-        super()._start_asgi_task(cycle, _over_capacity if app is service_unavailable else app)
+        chosen: Any = _over_capacity if app is service_unavailable else app
+        super()._start_asgi_task(cycle, chosen)
 
 
 def bounded_http_protocol(

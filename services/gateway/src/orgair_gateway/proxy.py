@@ -1,4 +1,11 @@
-"""The reverse proxy: a pure-ASGI app that streams `/api/v1/*` and `/api/v2/*` to scoring.
+"""The reverse proxy: a pure-ASGI app that forwards `/api/v1/*` and `/api/v2/*` to scoring.
+
+Responses are streamed, chunk by chunk as they arrive. Request bodies are read
+whole first (they are bounded by GATEWAY_MAX_BODY_BYTES): the signed identity
+covers the body's SHA-256, and a header cannot carry the digest of bytes not yet
+read (HTTP trailers would, but neither aiohttp nor uvicorn carries them). Reading
+first also means a slow upload holds no upstream connection. Requests without a
+body, the hot path, are unaffected.
 
 Kept out of FastAPI's routing on purpose: on this hot path routing, dependency
 injection and response models cost more than the forwarding itself (DESIGN §4).
@@ -19,17 +26,16 @@ A failure after the response has started can only cut the response short.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import Iterable
 from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 from opentelemetry import trace
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from yarl import URL
 
-from orgair_auth import Identity, IdentitySigner, request_target
+from orgair_auth import EMPTY_BODY_SHA256, Identity, IdentitySigner, body_sha256, request_target
 from orgair_gateway.asgi import send_problem, state
-from orgair_gateway.body_limit import RequestBodyTooLarge, body_limit_exceeded
 from orgair_gateway.credentials import CREDENTIAL_HEADERS
 from orgair_observability import get_correlation_id, get_logger
 from orgair_observability.logging import mark_exception_logged
@@ -66,6 +72,7 @@ _REWRITTEN = frozenset(
         b"x-orgair-key-id",
         b"x-orgair-role",
         b"x-orgair-timestamp",
+        b"x-orgair-nonce",
         b"x-orgair-signature",
     }
 )
@@ -160,6 +167,25 @@ class UpstreamProxy:
         session = self._session
         if session is None:
             raise RuntimeError("UpstreamProxy.start() was not awaited (lifespan)")
+        method: str = scope["method"]
+        target = request_target(
+            scope.get("raw_path") or scope["path"].encode(), scope["query_string"]
+        )
+        headers, has_body = self._upstream_headers(scope, method, target)
+        # The whole body before any upstream connection: the signature covers its
+        # digest, and a slow upload holds no upstream connection meanwhile. Bounded by
+        # GATEWAY_MAX_BODY_BYTES (the body limit ends the read with a 413 past it).
+        body: bytes | None = None
+        if has_body:
+            body = await _read_body(receive)
+            if body is None:
+                return  # the caller went away mid-upload: nobody to answer
+        identity: Identity = state(scope)[IDENTITY_STATE]
+        headers.extend(
+            self.signer.sign(
+                identity, method, target, body_sha256(body) if body else EMPTY_BODY_SHA256
+            )
+        )
         if not await self._acquire_slot():
             UPSTREAM_ERRORS.labels("pool_exhausted").inc()
             await send_problem(
@@ -169,7 +195,7 @@ class UpstreamProxy:
             )  # fmt: skip
             return
         try:
-            await self._forward(session, scope, receive, send)
+            await self._forward(session, scope, send, method, target, headers, body)
         finally:
             self._slots.release()
 
@@ -186,13 +212,15 @@ class UpstreamProxy:
         return True
 
     async def _forward(
-        self, session: aiohttp.ClientSession, scope: Scope, receive: Receive, send: Send
+        self,
+        session: aiohttp.ClientSession,
+        scope: Scope,
+        send: Send,
+        method: str,
+        target: str,
+        headers: list[tuple[str, str]],
+        body: bytes | None,
     ) -> None:
-        method: str = scope["method"]
-        target = request_target(
-            scope.get("raw_path") or scope["path"].encode(), scope["query_string"]
-        )
-        headers, has_body = self._upstream_headers(scope, method, target)
         url = URL(self.upstream.base_url + target, encoded=True)
         started = False
         try:
@@ -200,7 +228,7 @@ class UpstreamProxy:
                 method,
                 url,
                 headers=headers,
-                data=_request_body(receive) if has_body else None,
+                data=body,
                 allow_redirects=False,
                 compress=None,
             ) as upstream:
@@ -229,20 +257,19 @@ class UpstreamProxy:
                     chunk = await content.readany()
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
         except (aiohttp.ClientError, TimeoutError) as exc:
-            if body_limit_exceeded(scope):
-                raise RequestBodyTooLarge from None
             if started:
                 # The status line is gone: all that is left is to cut the response short.
                 log.error("upstream_failed_mid_response", error_type=type(exc).__name__)
                 mark_exception_logged(exc)
                 raise
-            await self._upstream_problem(scope, receive, send, exc)
+            await self._upstream_problem(scope, send, exc)
 
     def _upstream_headers(
         self, scope: Scope, method: str, target: str
     ) -> tuple[list[tuple[str, str]], bool]:
-        """The caller's end-to-end headers, plus the forwarding, correlation, trace and
-        identity headers; and whether a body follows. One pass over the headers."""
+        """The caller's end-to-end headers, plus the forwarding, correlation and trace
+        headers (the identity is signed once the body is read); and whether a body
+        follows. One pass over the headers."""
         headers: list[tuple[str, str]] = []
         forwarded_for: list[str] = []
         host = ""
@@ -282,9 +309,6 @@ class UpstreamProxy:
         if correlation_id:
             headers.append(("X-Correlation-ID", correlation_id))
         headers.extend(_trace_headers(caller_trace))
-
-        identity: Identity = state(scope)[IDENTITY_STATE]
-        headers.extend(self.signer.sign(identity, method, target))
         return headers, has_body
 
     def _downstream_headers(self, raw: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
@@ -316,9 +340,7 @@ class UpstreamProxy:
             )
         return url
 
-    async def _upstream_problem(
-        self, scope: Scope, receive: Receive, send: Send, exc: BaseException
-    ) -> None:
+    async def _upstream_problem(self, scope: Scope, send: Send, exc: BaseException) -> None:
         error_type = type(exc).__name__
         if isinstance(exc, aiohttp.ConnectionTimeoutError):
             status, title, kind = 504, "Gateway Timeout", "connect_timeout"
@@ -331,7 +353,12 @@ class UpstreamProxy:
             detail = "The upstream service is unreachable or closed the connection."
         UPSTREAM_ERRORS.labels(kind).inc()
         log.warning("upstream_unavailable", status=status, error_type=error_type)
-        await send_problem(scope, receive, send, status, title, detail)
+        await send_problem(scope, _no_body, send, status, title, detail)
+
+
+async def _no_body() -> Message:
+    # The request body was read before the upstream call: nothing is left to receive.
+    return {"type": "http.request", "body": b"", "more_body": False}
 
 
 def _trace_headers(caller_trace: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -356,19 +383,18 @@ def _trace_headers(caller_trace: list[tuple[str, str]]) -> list[tuple[str, str]]
     return headers
 
 
-async def _request_body(receive: Receive) -> AsyncIterator[bytes]:
-    """The caller's body, chunk by chunk, as it arrives (never buffered whole)."""
+async def _read_body(receive: Receive) -> bytes | None:
+    """The caller's whole body; None when the caller disconnected before its end."""
+    chunks: list[bytes] = []
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            # The caller went away mid-upload; aborting the upstream request is all
-            # that is left to do.
-            raise aiohttp.ClientPayloadError("client disconnected during the request body")
-        body = message.get("body", b"")
-        if body:
-            yield body
+            return None
+        chunk = message.get("body", b"")
+        if chunk:
+            chunks.append(chunk)
         if not message.get("more_body", False):
-            return
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 class ProxiedPaths:

@@ -17,7 +17,7 @@ import anyio
 from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
-from orgair_auth import IdentityVerifier
+from orgair_auth import IdentityVerifier, ReplayGuard
 from orgair_cache import Cache
 from orgair_config import Settings
 from orgair_database import Database
@@ -40,6 +40,8 @@ class Resources:
     job_event_reader: JobEventReader
     # Its signing key is derived from SECRET_KEY once, not per request.
     identity_verifier: IdentityVerifier
+    # Remembers the identity nonces every replica has seen (single-use signatures).
+    replay_guard: ReplayGuard
 
 
 async def get_resources(request: Request) -> Resources:

@@ -1,0 +1,126 @@
+"""Single-use identity signatures: every nonce is remembered until its signature expires.
+
+Scoring asks `ReplayGuard.first_use(nonce, valid_until)` after a signature
+verified; only the first request with a nonce gets True. The nonce is kept
+(``SET NX`` with an expiry) in the Redis every scoring replica shares, until the
+signature would be refused as stale anyway (its timestamp plus the skew window),
+so the set of remembered nonces stays bounded by the request rate times the window.
+
+Redis unavailable: each replica remembers the nonces it saw itself, in a bounded
+in-process table, and a warning is logged (at most once a minute). Replays to the
+same replica are still refused; a replay to *another* replica within the skew
+window is not, for as long as Redis is down. The alternative, refusing every
+request while Redis is down, would turn a cache outage into an API outage, which
+the platform does not do (DESIGN §5: "Redis down means slower, never failing").
+Redis is not tried again for `RETRY_AFTER_FAILURE_SECONDS` after a failure, so a
+dead Redis costs one short timeout per interval rather than one per request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+
+import redis.asyncio as aioredis
+import structlog
+from redis.exceptions import RedisError
+
+__all__ = ["NAMESPACE", "ReplayGuard"]
+
+log = structlog.get_logger(__name__)
+
+NAMESPACE = "orgair:identity-nonce:v2"
+RETRY_AFTER_FAILURE_SECONDS = 2.0
+OUTAGE_LOG_INTERVAL_SECONDS = 60.0
+# Nonces kept per replica while Redis is down (oldest dropped first: at 10k requests
+# a second and a 30 s window that is a third of one window, and a replay needs the
+# same replica too).
+LOCAL_CAPACITY = 100_000
+
+Clock = Callable[[], float]
+
+
+class ReplayGuard:
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout_seconds: float = 0.25,
+        clock: Clock = time.time,
+        monotonic: Clock = time.monotonic,
+        local_capacity: int = LOCAL_CAPACITY,
+    ) -> None:
+        self._url = url
+        self._timeout = timeout_seconds
+        self._clock = clock
+        self._monotonic = monotonic
+        self._client: aioredis.Redis | None = None
+        self._client_loop: asyncio.AbstractEventLoop | None = None
+        self._down_until = float("-inf")
+        self._last_warning = float("-inf")
+        self._local: OrderedDict[str, float] = OrderedDict()
+        self._local_capacity = local_capacity
+        self.last_error: str | None = None
+
+    async def first_use(self, nonce: str, valid_until: float) -> bool:
+        """True the first time `nonce` is presented (it is remembered until
+        `valid_until`, Unix seconds); False for every later use."""
+        ttl_ms = max(1, int((valid_until - self._clock()) * 1000) + 1000)
+        if self._monotonic() >= self._down_until:
+            try:
+                stored = await self._redis().set(f"{NAMESPACE}:{nonce}", b"1", nx=True, px=ttl_ms)
+            except (RedisError, OSError) as exc:
+                self._record_failure(exc)
+            else:
+                self.last_error = None
+                return bool(stored)
+        return self._first_use_locally(nonce, valid_until)
+
+    async def close(self) -> None:
+        client, self._client = self._client, None
+        # A client opened on another (by now closed) loop has nothing left to close here.
+        if client is not None and self._client_loop is asyncio.get_running_loop():
+            await client.aclose()
+
+    def _redis(self) -> aioredis.Redis:
+        # Connections belong to the event loop that opened them; a caller on another
+        # loop (a test client without its lifespan) gets a client of its own.
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._client_loop is not loop:
+            self._client = aioredis.Redis.from_url(
+                self._url,
+                socket_connect_timeout=self._timeout,
+                socket_timeout=self._timeout,
+                retry_on_timeout=False,
+            )
+            self._client_loop = loop
+        return self._client
+
+    def _first_use_locally(self, nonce: str, valid_until: float) -> bool:
+        now = self._clock()
+        local = self._local
+        while local:
+            oldest, expires = next(iter(local.items()))
+            if expires > now and len(local) < self._local_capacity:
+                break
+            del local[oldest]
+        seen_until = local.get(nonce)
+        if seen_until is not None and seen_until > now:
+            return False
+        local[nonce] = valid_until
+        local.move_to_end(nonce)
+        return True
+
+    def _record_failure(self, exc: BaseException) -> None:
+        now = self._monotonic()
+        self._down_until = now + RETRY_AFTER_FAILURE_SECONDS
+        self.last_error = type(exc).__name__
+        if now - self._last_warning >= OUTAGE_LOG_INTERVAL_SECONDS:
+            self._last_warning = now
+            log.warning(
+                "replay_guard_degraded",
+                error_type=type(exc).__name__,
+                detail="Redis unreachable: nonces are remembered by this replica only",
+            )
