@@ -68,3 +68,18 @@ async def test_redis_down_means_this_replica_remembers() -> None:
     assert await guard.first_use(expired, time.time() - 1)
     assert await guard.first_use(expired, time.time() - 1)
     await guard.close()
+
+
+async def test_concurrent_claims_share_a_round_trip_and_stay_exact(
+    redis_server: RedisServer,
+) -> None:
+    import asyncio
+
+    guard = ReplayGuard(redis_server.url_for(0))
+    distinct = [nonce() for _ in range(20)]
+    claims = [n for n in distinct for _ in range(3)]  # each one three times, together
+    valid_until = time.time() + 30
+    results = await asyncio.gather(*(guard.first_use(n, valid_until) for n in claims))
+    firsts = [n for n, first in zip(claims, results, strict=True) if first]
+    assert sorted(firsts) == sorted(distinct)
+    await guard.close()

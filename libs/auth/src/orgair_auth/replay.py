@@ -6,6 +6,11 @@ verified; only the first request with a nonce gets True. The nonce is kept
 signature would be refused as stale anyway (its timestamp plus the skew window),
 so the set of remembered nonces stays bounded by the request rate times the window.
 
+Nonces that arrive together are claimed in one script call (the script takes any
+number of them): one round trip and one command for a burst instead of one each,
+as the gateway's rate limiter does. A request waits at most one event-loop turn
+for its batch.
+
 Redis unavailable: each replica remembers the nonces it saw itself, in a bounded
 in-process table, and a warning is logged (at most once a minute). Replays to the
 same replica are still refused; a replay to *another* replica within the skew
@@ -25,6 +30,7 @@ from collections.abc import Callable
 
 import redis.asyncio as aioredis
 import structlog
+from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
 __all__ = ["NAMESPACE", "ReplayGuard"]
@@ -40,6 +46,22 @@ OUTAGE_LOG_INTERVAL_SECONDS = 60.0
 LOCAL_CAPACITY = 100_000
 
 Clock = Callable[[], float]
+
+# KEYS[i]: a nonce's key; ARGV[i]: how long to keep it (ms). A key may repeat within
+# a batch: only its first occurrence is new. Returns {1 or 0, ...} (1 = first use).
+_CLAIM_SCRIPT = """
+local result = {}
+for i, key in ipairs(KEYS) do
+  if redis.call('SET', key, '1', 'NX', 'PX', ARGV[i]) then
+    result[i] = 1
+  else
+    result[i] = 0
+  end
+end
+return result
+"""
+
+_Pending = tuple[str, int, "asyncio.Future[bool | None]"]
 
 
 class ReplayGuard:
@@ -57,46 +79,72 @@ class ReplayGuard:
         self._clock = clock
         self._monotonic = monotonic
         self._client: aioredis.Redis | None = None
+        self._script: AsyncScript | None = None
         self._client_loop: asyncio.AbstractEventLoop | None = None
         self._down_until = float("-inf")
         self._last_warning = float("-inf")
         self._local: OrderedDict[str, float] = OrderedDict()
         self._local_capacity = local_capacity
+        self._pending: list[_Pending] = []
+        self._flushes: set[asyncio.Task[None]] = set()
         self.last_error: str | None = None
 
     async def first_use(self, nonce: str, valid_until: float) -> bool:
         """True the first time `nonce` is presented (it is remembered until
         `valid_until`, Unix seconds); False for every later use."""
-        ttl_ms = max(1, int((valid_until - self._clock()) * 1000) + 1000)
         if self._monotonic() >= self._down_until:
-            try:
-                stored = await self._redis().set(f"{NAMESPACE}:{nonce}", b"1", nx=True, px=ttl_ms)
-            except (RedisError, OSError) as exc:
-                self._record_failure(exc)
-            else:
-                self.last_error = None
-                return bool(stored)
+            ttl_ms = max(1, int((valid_until - self._clock()) * 1000) + 1000)
+            future: asyncio.Future[bool | None] = asyncio.get_running_loop().create_future()
+            self._pending.append((f"{NAMESPACE}:{nonce}", ttl_ms, future))
+            if len(self._pending) == 1:
+                # Runs on the next loop turn: every nonce claimed before then joins it.
+                task = asyncio.create_task(self._flush())
+                self._flushes.add(task)
+                task.add_done_callback(self._flushes.discard)
+            claimed = await future
+            if claimed is not None:
+                return claimed
         return self._first_use_locally(nonce, valid_until)
 
+    async def _flush(self) -> None:
+        batch, self._pending = self._pending, []
+        results: list[bool | None]
+        try:
+            flags = await self._claim_script()(
+                keys=[key for key, _, _ in batch], args=[ttl for _, ttl, _ in batch]
+            )
+        except (RedisError, OSError) as exc:
+            self._record_failure(exc)
+            results = [None] * len(batch)
+        else:
+            self.last_error = None
+            results = [bool(flag) for flag in flags]
+        for (_, _, future), result in zip(batch, results, strict=True):
+            if not future.done():  # the request may have been cancelled meanwhile
+                future.set_result(result)
+
     async def close(self) -> None:
+        if self._flushes:
+            await asyncio.gather(*self._flushes, return_exceptions=True)
         client, self._client = self._client, None
         # A client opened on another (by now closed) loop has nothing left to close here.
         if client is not None and self._client_loop is asyncio.get_running_loop():
             await client.aclose()
 
-    def _redis(self) -> aioredis.Redis:
+    def _claim_script(self) -> AsyncScript:
         # Connections belong to the event loop that opened them; a caller on another
         # loop (a test client without its lifespan) gets a client of its own.
         loop = asyncio.get_running_loop()
-        if self._client is None or self._client_loop is not loop:
+        if self._client is None or self._script is None or self._client_loop is not loop:
             self._client = aioredis.Redis.from_url(
                 self._url,
                 socket_connect_timeout=self._timeout,
                 socket_timeout=self._timeout,
                 retry_on_timeout=False,
             )
+            self._script = self._client.register_script(_CLAIM_SCRIPT)
             self._client_loop = loop
-        return self._client
+        return self._script
 
     def _first_use_locally(self, nonce: str, valid_until: float) -> bool:
         now = self._clock()
