@@ -16,6 +16,8 @@ from urllib.parse import quote, urlsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from orgair_config.urls import check_database_url, check_url
+
 # Credentials that appear in public documentation (AWS docs, LocalStack) or in
 # `.env.example`. They are fine for a laptop and never for production.
 EXAMPLE_CREDENTIALS = frozenset(
@@ -28,6 +30,8 @@ EXAMPLE_CREDENTIALS = frozenset(
 )
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", "localstack", "s3"})  # noqa: S104
 DEFAULT_DATABASE_URL = "sqlite:///var/orgair.db"
+REDIS_SCHEMES = frozenset({"redis", "rediss", "unix"})
+HTTP_SCHEMES = frozenset({"http", "https"})
 WEIGHT_FIELDS = (
     "W_DATA_INFRA",
     "W_AI_GOVERNANCE",
@@ -346,6 +350,26 @@ class Settings(ScoringSettings):
         # An empty line in .env (`OPENAI_API_KEY=`) means "not configured".
         if isinstance(value, str) and not value.strip():
             return None
+        return value
+
+    @field_validator("DATABASE_URL")
+    @classmethod
+    def _database_url_usable(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            check_database_url(value.get_secret_value())
+        return value
+
+    @field_validator("REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND")
+    @classmethod
+    def _redis_url_usable(cls, value: str) -> str:
+        check_url(value, schemes=REDIS_SCHEMES)
+        return value
+
+    @field_validator("S3_ENDPOINT_URL", "OTEL_EXPORTER_OTLP_ENDPOINT", "SCORING_URL")
+    @classmethod
+    def _http_url_usable(cls, value: str | None) -> str | None:
+        if value:
+            check_url(value, schemes=HTTP_SCHEMES)
         return value
 
     @model_validator(mode="after")

@@ -17,6 +17,7 @@ from orgair_config import Settings
 from orgair_database import build_engine, describe_url
 from orgair_init.redaction import mask_url
 from orgair_objectstore import ObjectStore
+from orgair_observability.entry_points import describe_exception
 
 MAX_BACKOFF_SECONDS = 4.0
 
@@ -37,14 +38,6 @@ class CheckResult:
         )
 
 
-def _reason(exc: BaseException, secrets: list[str]) -> str:
-    first_line = (str(exc).strip().splitlines() or [""])[0][:300]
-    text = f"{type(exc).__name__}: {first_line}" if first_line else type(exc).__name__
-    for secret in secrets:
-        text = text.replace(secret, "***")
-    return text
-
-
 def retry_check(
     name: str,
     target: str,
@@ -63,7 +56,7 @@ def retry_check(
         try:
             return CheckResult(name, target, True, attempts, check())
         except Exception as exc:
-            reason = _reason(exc, secrets)
+            reason = describe_exception(exc, secrets)
             if time.monotonic() + delay > deadline:
                 return CheckResult(name, target, False, attempts, reason)
         sleep(delay)
@@ -85,7 +78,13 @@ def _secrets(settings: Settings) -> list[str]:
 
 def check_database(settings: Settings, *, timeout: float) -> CheckResult:
     url = settings.database_url
-    engine = build_engine(url)
+    target = describe_url(url)
+    try:
+        engine = build_engine(url)
+    except Exception as exc:  # not transient (a driver option, a folder that cannot exist)
+        return CheckResult(
+            "database", target, False, 1, describe_exception(exc, _secrets(settings))
+        )
 
     def ping() -> str:
         with engine.connect() as connection:
@@ -93,9 +92,7 @@ def check_database(settings: Settings, *, timeout: float) -> CheckResult:
         return "SELECT 1 answered"
 
     try:
-        return retry_check(
-            "database", describe_url(url), ping, timeout=timeout, secrets=_secrets(settings)
-        )
+        return retry_check("database", target, ping, timeout=timeout, secrets=_secrets(settings))
     finally:
         engine.dispose()
 
