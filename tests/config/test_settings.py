@@ -215,7 +215,7 @@ def test_unusable_urls_are_refused_naming_the_variable(
     variable: str, value: str, reason: str
 ) -> None:
     with pytest.raises(SettingsError) as refused:
-        load_settings(lambda: Settings(_env_file=None, SECRET_KEY="x", **{variable: value}))  # type: ignore[call-arg]
+        load_settings(lambda: build(**{variable: value}))
     assert len(refused.value.lines) == 1
     line = refused.value.lines[0]
     assert line.startswith(f"{variable}: ") and reason in line, line
@@ -234,22 +234,20 @@ def test_unusable_urls_are_refused_naming_the_variable(
     ],
 )
 def test_usable_urls_and_proxies_are_accepted(variable: str, value: str) -> None:
-    Settings(_env_file=None, SECRET_KEY="x", **{variable: value})  # type: ignore[call-arg]
+    build(**{variable: value})
 
 
 @pytest.mark.parametrize("value", ["*", "gateway", "10.0.0.0/33"])
 def test_trusted_proxies_must_be_addresses(value: str) -> None:
     with pytest.raises(SettingsError) as refused:
-        load_settings(lambda: Settings(_env_file=None, SECRET_KEY="x", TRUSTED_PROXIES=value))  # type: ignore[call-arg]
+        load_settings(lambda: build(TRUSTED_PROXIES=value))
     assert refused.value.lines[0].startswith("TRUSTED_PROXIES: ")
 
 
 def test_the_failed_auth_ceiling_is_not_below_the_limit() -> None:
     with pytest.raises(SettingsError) as refused:
         load_settings(
-            lambda: Settings(  # type: ignore[call-arg]
-                _env_file=None,
-                SECRET_KEY="x",
+            lambda: build(
                 RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE=50,
                 RATE_LIMIT_FAILED_AUTH_CEILING_PER_MINUTE=20,
             )

@@ -35,7 +35,7 @@ def settings(**overrides: Any) -> Settings:
         "HTTP_MAX_HEADER_BYTES": 4096,
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 @pytest.fixture
