@@ -83,6 +83,20 @@ def test_admin_manages_keys_and_others_may_not(
     assert missing.status_code == 404
 
 
+def test_a_key_name_with_invisible_characters_is_422(
+    gateway: ThreadedServer, issue_key: IssueKey
+) -> None:
+    admin = {"X-API-Key": issue_key(Role.ADMIN).key}
+    refused = httpx.post(
+        f"{gateway.url}/admin/keys",
+        json={"name": "ci\u202epipeline", "role": "viewer"},
+        headers=admin,
+    )
+    assert refused.status_code == 422
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert [error["pointer"] for error in refused.json()["errors"]] == ["/body/name"]
+
+
 def test_the_last_admin_key_cannot_be_revoked(gateway: ThreadedServer, issue_key: IssueKey) -> None:
     only = issue_key(Role.ADMIN)
     headers = {"X-API-Key": only.key}
