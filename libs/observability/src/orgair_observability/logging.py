@@ -551,11 +551,12 @@ class _Processors:
 
 def _structlog_routes_here() -> bool:
     """Whether structlog's configuration is still ours: its processor list is the one
-    `configure_logging` installed, unchanged. Before any configuration, our loggers
-    work as well (the stdlib decides, as structlog's stdlib loggers would)."""
+    `configure_logging` installed, unchanged. Before `configure_logging`, our loggers
+    work as well (the stdlib decides, as structlog's stdlib loggers would), unless
+    structlog was configured by someone else (`structlog.testing.capture_logs`)."""
     processors = _Processors.configured
     if processors is None:
-        return True
+        return not structlog.is_configured()
     return (
         len(processors) == 2
         and processors[1] is _to_fast_path
