@@ -4,7 +4,13 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 
-Comment = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+from orgair_database.values import VISIBLE_MULTILINE_TEXT
+
+Comment = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=4000),
+    VISIBLE_MULTILINE_TEXT,
+]
 
 
 class DecisionRequest(BaseModel):

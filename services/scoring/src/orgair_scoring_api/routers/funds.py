@@ -17,6 +17,7 @@ from orgair_domain.funds.schemas import (
     MemberUpdate,
 )
 from orgair_domain.pagination import Page
+from orgair_observability.openapi import problem_responses
 from orgair_scoring_api.auth import IdentityDep
 from orgair_scoring_api.dependencies import PageDep, SessionDep
 
@@ -24,7 +25,12 @@ from orgair_scoring_api.dependencies import PageDep, SessionDep
 router = APIRouter(prefix="/funds", tags=["funds"])
 
 
-@router.post("", response_model=FundOut, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    response_model=FundOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(400, 409),
+)
 def create_fund(body: FundCreate, session: SessionDep, identity: IdentityDep) -> FundOut:
     return service.create_fund(session, body, actor=identity.key_id)
 
@@ -34,29 +40,31 @@ def list_funds(session: SessionDep, page: PageDep) -> Page[FundOut]:
     return service.list_funds(session, page)
 
 
-@router.get("/{fund_id}", response_model=FundOut)
+@router.get("/{fund_id}", response_model=FundOut, responses=problem_responses(404))
 def get_fund(fund_id: uuid.UUID, session: SessionDep) -> FundOut:
     return service.get_fund(session, fund_id)
 
 
-@router.patch("/{fund_id}", response_model=FundOut)
+@router.patch("/{fund_id}", response_model=FundOut, responses=problem_responses(404))
 def update_fund(fund_id: uuid.UUID, body: FundUpdate, session: SessionDep) -> FundOut:
     return service.update_fund(session, fund_id, body)
 
 
-@router.delete("/{fund_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{fund_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(404, 409)
+)
 def delete_fund(fund_id: uuid.UUID, session: SessionDep) -> Response:
     service.delete_fund(session, fund_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/{fund_id}/summary", response_model=FundSummaryOut)
+@router.get("/{fund_id}/summary", response_model=FundSummaryOut, responses=problem_responses(404))
 def fund_summary(fund_id: uuid.UUID, session: SessionDep) -> FundSummaryOut:
     """Fund-AI-R over the current approved Org-AI-R of the members, and its breakdown."""
     return service.fund_summary(session, fund_id)
 
 
-@router.get("/{fund_id}/members", response_model=Page[MemberOut])
+@router.get("/{fund_id}/members", response_model=Page[MemberOut], responses=problem_responses(404))
 def list_members(
     fund_id: uuid.UUID, session: SessionDep, page: PageDep, include_removed: bool = False
 ) -> Page[MemberOut]:
@@ -65,7 +73,10 @@ def list_members(
 
 
 @router.post(
-    "/{fund_id}/members", response_model=list[MemberOut], status_code=status.HTTP_201_CREATED
+    "/{fund_id}/members",
+    response_model=list[MemberOut],
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(400, 404, 409),
 )
 def add_members(
     fund_id: uuid.UUID, body: MembersAdd, session: SessionDep, identity: IdentityDep
@@ -73,7 +84,9 @@ def add_members(
     return service.add_members(session, fund_id, body.members, actor=identity.key_id)
 
 
-@router.put("/{fund_id}/members/{company_id}", response_model=MemberOut)
+@router.put(
+    "/{fund_id}/members/{company_id}", response_model=MemberOut, responses=problem_responses(404)
+)
 def update_member(
     fund_id: uuid.UUID,
     company_id: uuid.UUID,
@@ -85,7 +98,11 @@ def update_member(
     return service.update_member(session, fund_id, company_id, body, actor=identity.key_id)
 
 
-@router.delete("/{fund_id}/members/{company_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{fund_id}/members/{company_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(404),
+)
 def remove_member(
     fund_id: uuid.UUID, company_id: uuid.UUID, session: SessionDep, identity: IdentityDep
 ) -> Response:

@@ -12,6 +12,7 @@ from orgair_domain.reviews import service
 from orgair_domain.reviews.schemas import DecisionRequest
 from orgair_domain.scores.review_gate import ReviewStatus
 from orgair_domain.scores.schemas import ScoreOut
+from orgair_observability.openapi import problem_responses
 from orgair_scoring_api.auth import IdentityDep, require_role
 from orgair_scoring_api.dependencies import CacheDep, PageDep, SessionDep
 
@@ -30,6 +31,7 @@ def list_reviews(
     "/{score_id}/decision",
     response_model=ScoreOut,
     dependencies=[Depends(require_role(Role.REVIEWER))],
+    responses=problem_responses(404, 409),
 )
 def decide(
     score_id: uuid.UUID,
