@@ -46,7 +46,7 @@ from sqlalchemy import create_engine, text
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from orgair_auth import Identity, IdentitySigner, Role  # noqa: E402
+from orgair_auth import Identity, IdentitySigner, Role, body_sha256  # noqa: E402
 from orgair_cache import Cache  # noqa: E402
 from orgair_cli.devstack import (  # noqa: E402
     ProcessGroup,
@@ -72,13 +72,16 @@ JOB_TIMEOUT_SECONDS = 900
 class SignedIdentity(httpx.Auth):
     """Signs requests as the gateway does (scoring only accepts the gateway's identity)."""
 
+    requires_request_body = True
+
     def __init__(self) -> None:
         self.identity = Identity(key_id="bench-analyst", role=Role.ANALYST)
         self.signer = IdentitySigner(SECRET_KEY)
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         target = request.url.raw_path.decode("ascii")
-        for name, value in self.signer.sign(self.identity, request.method, target):
+        digest = body_sha256(request.content)  # the body as sent (read: requires_request_body)
+        for name, value in self.signer.sign(self.identity, request.method, target, digest):
             request.headers[name] = value
         yield request
 

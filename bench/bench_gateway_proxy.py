@@ -16,10 +16,12 @@ proxies (no auth, no limits) that differ only in the client:
 
   (d) asgi+aiohttp   (e) asgi+httpx (one pooled AsyncClient)
 
-Scoring accepts only signed identity headers, so (a), (c), (d), (e) send headers
-signed once at the start (scoring is started with a 300 s skew window); the
-gateway signs per request. The per-key limit is at most 1000/min, so wrk spreads
-the gateway's requests over enough keys for the run never to hit it.
+Scoring accepts only signed identity headers, each signature once (its nonce is
+remembered), so (a), (c), (d), (e) send a fresh signature per request: they are
+signed ahead of each run (scoring is started with a 300 s skew window) and wrk's
+Lua script takes the next one for every request; the gateway signs per request.
+Every path thus runs a wrk Lua script. The per-key limit is at most 1000/min, so
+wrk spreads the gateway's requests over enough keys for the run never to hit it.
 
 Prints req/s and p50/p99 for each, the gateway/nginx throughput ratio and the
 p50 the gateway adds over direct. Targets (issue 3): >= 0.8x nginx, <= +1 ms p50.
@@ -31,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -47,7 +50,7 @@ from typing import Any
 
 import httpx
 
-from orgair_auth import ApiKeyRepository, Identity, IdentitySigner, Role
+from orgair_auth import ApiKeyRepository, Identity, IdentitySigner, Role, body_sha256
 from orgair_cli.devstack import ProcessGroup, ProcessSpec, free_port, http_ok, redis_spec
 from orgair_config import Settings
 from orgair_database import Database
@@ -60,6 +63,7 @@ THROUGHPUT_TARGET = 0.8
 ADDED_P50_TARGET_MS = 1.0
 # 1000/min per key (the setting's maximum); enough keys that no key reaches it.
 KEYS = 200
+WRK_THREADS = 2
 
 
 @dataclass(frozen=True)
@@ -195,9 +199,62 @@ def prepare_database(settings: Settings) -> list[str]:
     return keys
 
 
-def signed_headers(method: str, target: str) -> dict[str, str]:
-    identity = Identity(key_id="bench", role=Role.ADMIN)
-    return dict(IdentitySigner(SECRET_KEY).sign(identity, method, target))
+BENCH_IDENTITY = Identity(key_id="bench", role=Role.ADMIN)
+# Signatures prepared per reference run: more than a run can use at this rate.
+MAX_REQUESTS_PER_SECOND = 20_000
+
+
+def signed_headers(method: str, target: str, body: bytes = b"") -> dict[str, str]:
+    return dict(IdentitySigner(SECRET_KEY).sign(BENCH_IDENTITY, method, target, body_sha256(body)))
+
+
+def signed_requests_script(workdir: Path, name: str, target: str, count: int) -> Path:
+    """A wrk script sending `GET target`, each request with a signature of its own
+    (from a file of `count` signatures made now; each wrk thread takes every n-th)."""
+    signer = IdentitySigner(SECRET_KEY)
+    lines = []
+    for _ in range(count):
+        headers = dict(signer.sign(BENCH_IDENTITY, "GET", target))
+        lines.append(
+            f"{headers['x-orgair-timestamp']} {headers['x-orgair-nonce']} "
+            f"{headers['x-orgair-signature']}"
+        )
+    signatures = workdir / f"{name}.signatures"
+    signatures.write_text("\n".join(lines) + "\n")
+    script = workdir / f"{name}.lua"
+    script.write_text(
+        textwrap.dedent(
+            """
+            local threads = {}
+            function setup(thread)
+              thread:set("index", #threads)
+              table.insert(threads, thread)
+            end
+            function init(args)
+              signatures = {}
+              local line_number = 0
+              for line in io.lines("%s") do
+                if line_number %% %d == index then
+                  signatures[#signatures + 1] = line
+                end
+                line_number = line_number + 1
+              end
+              used = 0
+            end
+            function request()
+              used = used %% #signatures + 1
+              local ts, nonce, sig = signatures[used]:match("(%%S+) (%%S+) (%%S+)")
+              return wrk.format("GET", "%s", {
+                ["X-Orgair-Key-Id"] = "%s", ["X-Orgair-Role"] = "%s",
+                ["X-Orgair-Timestamp"] = ts, ["X-Orgair-Nonce"] = nonce,
+                ["X-Orgair-Signature"] = sig,
+              })
+            end
+            """
+        )
+        % (signatures, WRK_THREADS, target, BENCH_IDENTITY.key_id, BENCH_IDENTITY.role.value)
+    )
+    return script
 
 
 @contextlib.contextmanager
@@ -263,7 +320,7 @@ def run_wrk(
     headers: dict[str, str] | None = None,
     script: Path | None = None,
 ) -> Result:
-    argv = [require("wrk"), "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    argv = [require("wrk"), f"-t{WRK_THREADS}", f"-c{connections}", f"-d{seconds}s", "--latency"]
     for header, value in (headers or {}).items():
         argv += ["-H", f"{header}: {value}"]
     if script is not None:
@@ -317,7 +374,6 @@ def measure_through_proxies(
     label: str,
     upstream_url: str,
     target: str,
-    identity: dict[str, str],
     keys_script: Path,
     env: dict[str, str],
     workdir: Path,
@@ -356,6 +412,11 @@ def measure_through_proxies(
                 )
             )
         common: dict[str, Any] = {"connections": connections, "seconds": seconds}
+
+        def signed(name: str, run_seconds: int = seconds) -> Path:
+            count = MAX_REQUESTS_PER_SECOND * run_seconds
+            return signed_requests_script(workdir, f"{label}-{name}", target, count)
+
         nginx_dir = workdir / f"nginx-{label}"
         nginx_dir.mkdir()
         with nginx(ports["nginx"], upstream_port, nginx_dir):
@@ -372,27 +433,27 @@ def measure_through_proxies(
                 f"http://127.0.0.1:{ports['nginx']}{target}",
                 connections=connections,
                 seconds=1,
-                headers=identity,
+                script=signed("warm-up", 1),
             )
             return [
-                run_wrk("direct", upstream_url + target, headers=identity, **common),
+                run_wrk("direct", upstream_url + target, script=signed("direct"), **common),
                 run_wrk("gateway", gateway_url + target, script=keys_script, **common),
                 run_wrk(
                     "nginx",
                     f"http://127.0.0.1:{ports['nginx']}{target}",
-                    headers=identity,
+                    script=signed("nginx"),
                     **common,
                 ),
                 run_wrk(
                     "asgi+aiohttp",
                     f"http://127.0.0.1:{ports['aiohttp']}{target}",
-                    headers=identity,
+                    script=signed("aiohttp"),
                     **common,
                 ),
                 run_wrk(
                     "asgi+httpx",
                     f"http://127.0.0.1:{ports['httpx']}{target}",
-                    headers=identity,
+                    script=signed("httpx"),
                     **common,
                 ),
             ]
@@ -449,15 +510,20 @@ def main() -> None:
                 ready=lambda: http_ok(f"{scoring_url}/readyz"),
             )
         )
+        company_json = json.dumps(
+            {"name": "Bench Co", "ticker": "BNCH", "industry_id": TECHNOLOGY}
+        ).encode()
         created = httpx.post(
             f"{scoring_url}/api/v1/companies",
-            json={"name": "Bench Co", "ticker": "BNCH", "industry_id": TECHNOLOGY},
-            headers=signed_headers("POST", "/api/v1/companies"),
+            content=company_json,
+            headers={
+                **signed_headers("POST", "/api/v1/companies", company_json),
+                "Content-Type": "application/json",
+            },
         )
         created.raise_for_status()
         target = f"/api/v1/companies/{created.json()['id']}"
-        identity = signed_headers("GET", target)
-        company = httpx.get(scoring_url + target, headers=identity)  # fills the cache
+        company = httpx.get(scoring_url + target, headers=signed_headers("GET", target))  # cached
         company.raise_for_status()
         body_file = workdir / "company.json"
         body_file.write_bytes(company.content)
@@ -483,7 +549,6 @@ def main() -> None:
                     label,
                     url,
                     target,
-                    identity,
                     script,
                     env,
                     workdir,

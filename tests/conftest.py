@@ -14,7 +14,7 @@ import redis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from orgair_auth import Identity, IdentitySigner, Role
+from orgair_auth import Identity, IdentitySigner, Role, body_sha256
 from orgair_config import Settings
 from orgair_init.migrate import upgrade
 from orgair_init.seed import seed
@@ -106,6 +106,8 @@ class GatewayIdentityAuth(httpx.Auth, httpx2.Auth):  # type: ignore[misc]  # sam
     Both packages' Auth: the tests' own clients use `httpx`, Starlette's TestClient uses
     `httpx2` whenever it is installed (the LLM SDKs bring it)."""
 
+    requires_request_body = True
+
     def __init__(
         self, role: Role, *, secret: str = TEST_SECRET_KEY, key_id: str | None = None
     ) -> None:
@@ -114,7 +116,8 @@ class GatewayIdentityAuth(httpx.Auth, httpx2.Auth):  # type: ignore[misc]  # sam
 
     def auth_flow(self, request: Any) -> Generator[Any, Any, None]:
         target = request.url.raw_path.decode("ascii")  # path and query, as on the request line
-        for name, value in self.signer.sign(self.identity, request.method, target):
+        digest = body_sha256(request.content)  # the body as sent (read: requires_request_body)
+        for name, value in self.signer.sign(self.identity, request.method, target, digest):
             request.headers[name] = value
         yield request
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from orgair_config import Settings, describe_validation_error
+from orgair_config import Settings, SettingsError, describe_validation_error, load_settings
 
 GOOD_PRODUCTION: dict[str, Any] = {
     "APP_ENV": "production",
@@ -287,3 +287,66 @@ def test_env_example_documents_every_evidence_setting() -> None:
     assert build().model_dump()["GATEWAY_MAX_BODY_BYTES"] == int(
         example.split("\nGATEWAY_MAX_BODY_BYTES=", 1)[1].split("\n", 1)[0]
     )
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "reason"),
+    [
+        ("DATABASE_URL", "not-a-url", "not a SQLAlchemy database URL"),
+        ("DATABASE_URL", "postgresql+psycopg://u:hunter2@db:notaport/x", "port is not a number"),
+        ("DATABASE_URL", "postgresql+psycopg://u:hunter2@db:99999/x", "port must be 1..65535"),
+        ("DATABASE_URL", "nosuchdriver://u:hunter2@db/x", "unknown database driver 'nosuchdriver'"),
+        ("DATABASE_URL", "postgresql+nosuch://u:hunter2@db/x", "unknown database driver"),
+        ("DATABASE_URL", "mysql://u:hunter2@db/x", "driver of 'mysql' is not installed"),
+        ("DATABASE_URL", "postgresql+asyncpg://u:hunter2@db/x", "asyncio driver"),
+        ("REDIS_URL", "redis://:hunter2@localhost:abc/0", "port is not a number"),
+        ("REDIS_URL", "http://localhost:6379/0", "scheme must be one of redis, rediss, unix"),
+        ("CELERY_BROKER_URL", "redis://:6379/1", "names no host"),
+        ("S3_ENDPOINT_URL", "localhost:4566", "scheme must be one of http, https"),
+        ("S3_ENDPOINT_URL", "http://:4566", "names no host"),
+        ("SCORING_URL", "http://scoring:0", "port must be 1..65535"),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318", "scheme must be one of http, https"),
+    ],
+)
+def test_unusable_urls_are_refused_naming_the_variable(
+    variable: str, value: str, reason: str
+) -> None:
+    with pytest.raises(SettingsError) as refused:
+        load_settings(lambda: build(**{variable: value}))
+    assert len(refused.value.lines) == 1
+    line = refused.value.lines[0]
+    assert line.startswith(f"{variable}: ") and reason in line, line
+    assert "hunter2" not in line
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("DATABASE_URL", "sqlite:///var/x.db"),
+        ("DATABASE_URL", "postgresql+psycopg://u:p@db:5432/orgair"),
+        ("REDIS_URL", "rediss://:p@cache.example:6380/0"),
+        ("REDIS_URL", "unix:///run/redis.sock"),
+        ("S3_ENDPOINT_URL", "https://s3.eu-west-1.amazonaws.com"),
+        ("TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.7,::1"),
+    ],
+)
+def test_usable_urls_and_proxies_are_accepted(variable: str, value: str) -> None:
+    build(**{variable: value})
+
+
+@pytest.mark.parametrize("value", ["*", "gateway", "10.0.0.0/33"])
+def test_trusted_proxies_must_be_addresses(value: str) -> None:
+    with pytest.raises(SettingsError) as refused:
+        load_settings(lambda: build(TRUSTED_PROXIES=value))
+    assert refused.value.lines[0].startswith("TRUSTED_PROXIES: ")
+
+
+def test_the_failed_auth_ceiling_is_not_below_the_limit() -> None:
+    with pytest.raises(SettingsError) as refused:
+        load_settings(
+            lambda: build(
+                RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE=50,
+                RATE_LIMIT_FAILED_AUTH_CEILING_PER_MINUTE=20,
+            )
+        )
+    assert "RATE_LIMIT_FAILED_AUTH_CEILING_PER_MINUTE" in refused.value.lines[0]

@@ -167,3 +167,139 @@ def test_worker_probes_read_the_heartbeat_like_compose() -> None:
     assert container["livenessProbe"]["exec"]["command"] == compose_check[1:]
     assert container["startupProbe"]["exec"]["command"] == compose_check[1:]
     assert container["readinessProbe"]["exec"]["command"] == [*compose_check[1:], "--ready"]
+
+
+# ------------------------------------------------------------------ network policies
+# A peer is where a pod runs and its labels: `NAMESPACE` for this platform's pods,
+# another namespace's name for theirs, `OUTSIDE` for an address outside the cluster
+# (a managed database, S3, a client behind the ingress controller). Only what the
+# manifests use is modelled: matchLabels selectors, pod and namespace peers, ports.
+NAMESPACE = "pe-orgair"
+OUTSIDE = "(outside the cluster)"
+WORKLOADS = ("gateway", "scoring", "worker", "init")
+
+Peer = tuple[str, dict[str, str]]
+
+
+def pod(name: str) -> Peer:
+    return NAMESPACE, {"app.kubernetes.io/name": name, "app.kubernetes.io/part-of": "pe-orgair"}
+
+
+CLIENT: Peer = (OUTSIDE, {})
+MANAGED_SERVICE: Peer = (OUTSIDE, {})
+DNS: Peer = ("kube-system", {"k8s-app": "kube-dns"})
+REDIS: Peer = ("pe-orgair-data", {"app": "redis"})
+COLLECTOR: Peer = ("observability", {"app": "otel-collector"})
+
+
+def selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
+    assert set(selector) <= {"matchLabels"}, selector  # the model knows no matchExpressions
+    return all(labels.get(key) == value for key, value in selector.get("matchLabels", {}).items())
+
+
+def peer_matches(peers: list[dict[str, Any]] | None, other: Peer) -> bool:
+    namespace, labels = other
+    if peers is None:
+        return True  # no `from`/`to`: every peer, inside the cluster or not
+    for peer in peers:
+        assert "ipBlock" not in peer  # not modelled
+        if "namespaceSelector" in peer:
+            in_scope = namespace != OUTSIDE and selects(
+                peer["namespaceSelector"], {"kubernetes.io/metadata.name": namespace}
+            )
+        else:
+            in_scope = namespace == NAMESPACE
+        if in_scope and selects(peer.get("podSelector", {}), labels):
+            return True
+    return False
+
+
+def port_matches(rule: dict[str, Any], port: int, protocol: str) -> bool:
+    ports = rule.get("ports")
+    return ports is None or any(
+        entry["port"] == port and entry.get("protocol", "TCP") == protocol for entry in ports
+    )
+
+
+def policies_for(subject: Peer, direction: str) -> list[dict[str, Any]]:
+    namespace, labels = subject
+    if namespace != NAMESPACE:
+        return []  # the manifests say nothing about other namespaces
+    return [
+        policy["spec"]
+        for policy in by_kind("NetworkPolicy").values()
+        if direction in policy["spec"]["policyTypes"]
+        and selects(policy["spec"]["podSelector"], labels)
+    ]
+
+
+def allowed(direction: str, subject: Peer, other: Peer, port: int, protocol: str) -> bool:
+    applicable = policies_for(subject, direction)
+    if not applicable:
+        return True  # a pod no policy selects is not isolated
+    rules_key, peers_key = ("ingress", "from") if direction == "Ingress" else ("egress", "to")
+    return any(
+        port_matches(rule, port, protocol) and peer_matches(rule.get(peers_key), other)
+        for spec in applicable
+        for rule in spec.get(rules_key, [])
+    )
+
+
+def connects(source: Peer, target: Peer, port: int, protocol: str = "TCP") -> bool:
+    """Both ends' policies must allow it: the source's egress and the target's ingress."""
+    return allowed("Egress", source, target, port, protocol) and allowed(
+        "Ingress", target, source, port, protocol
+    )
+
+
+def test_every_pod_is_isolated_both_ways_by_default() -> None:
+    deny = by_kind("NetworkPolicy")["default-deny"]["spec"]
+    assert deny["podSelector"] == {} and set(deny["policyTypes"]) == {"Ingress", "Egress"}
+    assert "ingress" not in deny and "egress" not in deny
+    assert not connects(pod("someone-else"), pod("someone-else"), 80)
+
+
+def test_only_the_gateway_reaches_scoring() -> None:
+    scoring, gateway = pod("scoring"), pod("gateway")
+    assert connects(gateway, scoring, 8001)
+    assert not connects(gateway, scoring, 9999)
+    for source in (CLIENT, pod("worker"), pod("init"), scoring, pod("debug-shell"), REDIS):
+        assert not connects(source, scoring, 8001), source
+    assert connects(CLIENT, gateway, 8000)
+    assert not connects(scoring, gateway, 8000)
+
+
+def test_nothing_reaches_the_worker_or_init() -> None:
+    for target in ("worker", "init"):
+        for source in (CLIENT, pod("gateway"), pod("scoring")):
+            for port in (9101, 8000, 8001):
+                assert not connects(source, pod(target), port), (source, target, port)
+
+
+def test_each_workload_reaches_what_it_needs_and_only_that() -> None:
+    config = by_kind("ConfigMap")["orgair-config"]["data"]
+    redis_port = int(config["REDIS_URL"].rsplit(":", 1)[1].split("/")[0])
+    otlp_port = int(config["OTEL_EXPORTER_OTLP_ENDPOINT"].rsplit(":", 1)[1])
+    for name in WORKLOADS:
+        workload = pod(name)
+        assert connects(workload, DNS, 53, "UDP") and connects(workload, DNS, 53), name
+        assert connects(workload, REDIS, redis_port), name
+        assert connects(workload, MANAGED_SERVICE, 5432), name  # PostgreSQL
+        for port in (22, 8080, 6379):
+            assert not connects(workload, MANAGED_SERVICE, port), (name, port)
+    for name in ("gateway", "scoring", "worker"):
+        assert connects(pod(name), COLLECTOR, otlp_port), name
+    for name in ("scoring", "worker", "init"):
+        assert connects(pod(name), MANAGED_SERVICE, 443), name  # S3 (and Snowflake)
+    assert not connects(pod("gateway"), MANAGED_SERVICE, 443)  # no object store
+    assert not connects(pod("init"), COLLECTOR, otlp_port)
+
+
+def test_the_policy_model_can_fail() -> None:
+    """Opening scoring's ingress to every pod (its `from` gone) is what the model catches."""
+    documents = {d["metadata"]["name"]: d for d in manifests() if d["kind"] == "NetworkPolicy"}
+    rule = copy.deepcopy(documents["scoring"]["spec"]["ingress"][0])
+    assert not peer_matches(rule["from"], pod("worker"))
+    del rule["from"]
+    assert peer_matches(rule.get("from"), pod("worker"))
+    assert port_matches(rule, 8001, "TCP") and not port_matches(rule, 8001, "UDP")

@@ -74,5 +74,6 @@ def gateway_settings(
 def gateway(gateway_settings: Callable[..., Settings]) -> Iterator[ThreadedServer]:
     from orgair_gateway.app import create_app
 
-    with serving(create_app(gateway_settings())) as server:
+    settings = gateway_settings()
+    with serving(create_app(settings), settings=settings) as server:
         yield server

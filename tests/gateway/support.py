@@ -15,20 +15,29 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from orgair_config import Settings
+from orgair_observability.serving import server_options
 from tests.support.servers import free_port
 
 
 class ThreadedServer:
     """An ASGI app served by uvicorn on 127.0.0.1 in a daemon thread (lifespan included)."""
 
-    def __init__(self, app: Any, port: int | None = None) -> None:
+    def __init__(self, app: Any, port: int | None = None, settings: Settings | None = None) -> None:
+        """With `settings`, served exactly as the services serve (`server_options`)."""
         self.port = port or free_port()
-        config = uvicorn.Config(
-            app, host="127.0.0.1", port=self.port, log_config=None, access_log=False,
-            lifespan="on", timeout_graceful_shutdown=2,
-            # Every test client is on loopback, which uvicorn would trust for X-Forwarded-*.
-            proxy_headers=False,
-        )  # fmt: skip
+        options: dict[str, Any] = (
+            server_options(settings)
+            if settings is not None
+            else {
+                "log_config": None,
+                "access_log": False,
+                # Every test client is on loopback, which uvicorn would trust for X-Forwarded-*.
+                "proxy_headers": False,
+            }
+        )
+        options.update(lifespan="on", timeout_graceful_shutdown=2)
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, **options)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -53,8 +62,10 @@ class ThreadedServer:
 
 
 @contextlib.contextmanager
-def serving(app: Any, port: int | None = None) -> Iterator[ThreadedServer]:
-    server = ThreadedServer(app, port).start()
+def serving(
+    app: Any, port: int | None = None, settings: Settings | None = None
+) -> Iterator[ThreadedServer]:
+    server = ThreadedServer(app, port, settings).start()
     try:
         yield server
     finally:
@@ -78,6 +89,7 @@ class FakeUpstream:
                 Route("/api/v1/stream", self.stream),
                 Route("/api/v1/slow", self.slow),
                 Route("/api/v1/hop", self.hop),
+                Route("/api/v1/redirect", self.redirect),
             ]
         )
 
@@ -113,6 +125,17 @@ class FakeUpstream:
     async def slow(self, request: Request) -> Response:
         await asyncio.sleep(self.slow_seconds)
         return JSONResponse({"slow": True})
+
+    async def redirect(self, request: Request) -> Response:
+        """A redirect built from the upstream's own address (as Starlette builds them),
+        plus a Content-Location elsewhere."""
+        return Response(
+            status_code=307,
+            headers={
+                "Location": str(request.url.replace(path="/api/v1/echo", query="a=1")),
+                "Content-Location": "https://reports.example.com/r/1?sig=abc",
+            },
+        )
 
     async def hop(self, request: Request) -> Response:
         return Response(
@@ -152,3 +175,66 @@ def captured_log_lines() -> Iterator[list[str]]:
     finally:
         root.removeHandler(handler)
         lines.extend(buffer.getvalue().splitlines())
+
+
+class RecordingRelay:
+    """A TCP relay on loopback that records every byte sent through it towards the
+    upstream: what someone reading the traffic between gateway and scoring sees."""
+
+    def __init__(self, upstream_port: int) -> None:
+        import socket
+
+        self.upstream_port = upstream_port
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.captured = bytearray()
+        self._lock = threading.Lock()
+        self._closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _accept(self) -> None:
+        import socket
+
+        while not self._closed:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+            threading.Thread(target=self._pump, args=(client, upstream, True), daemon=True).start()
+            threading.Thread(target=self._pump, args=(upstream, client, False), daemon=True).start()
+
+    def _pump(self, source: Any, target: Any, record: bool) -> None:
+        try:
+            while chunk := source.recv(65536):
+                if record:
+                    with self._lock:
+                        self.captured.extend(chunk)
+                target.sendall(chunk)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, target):
+                with contextlib.suppress(OSError):
+                    sock.close()
+
+    def request(self, start: bytes) -> bytes:
+        """The first captured request whose request line starts with `start`, whole."""
+        with self._lock:
+            data = bytes(self.captured)
+        begin = data.index(start)
+        head_end = data.index(b"\r\n\r\n", begin) + 4
+        length = 0
+        for line in data[begin:head_end].split(b"\r\n"):
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value.strip())
+        return data[begin : head_end + length]
+
+    def close(self) -> None:
+        self._closed = True
+        self.listener.close()

@@ -108,6 +108,7 @@ def test_no_bad_revoked_or_expired_key_is_401_everywhere(
     from orgair_database import Database
     from tests.conftest import TEST_SECRET_KEY
 
+    issue_key(Role.ADMIN, name="keeper")  # the last active admin key cannot be revoked
     revoked = issue_key(Role.ADMIN, name="revoked")
     database = Database.from_settings(migrated)
     with database.session() as session:

@@ -83,6 +83,43 @@ def test_admin_manages_keys_and_others_may_not(
     assert missing.status_code == 404
 
 
+def test_a_key_name_with_invisible_characters_is_422(
+    gateway: ThreadedServer, issue_key: IssueKey
+) -> None:
+    admin = {"X-API-Key": issue_key(Role.ADMIN).key}
+    refused = httpx.post(
+        f"{gateway.url}/admin/keys",
+        json={"name": "ci\u202epipeline", "role": "viewer"},
+        headers=admin,
+    )
+    assert refused.status_code == 422
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert [error["pointer"] for error in refused.json()["errors"]] == ["/body/name"]
+
+
+def test_the_last_admin_key_cannot_be_revoked(gateway: ThreadedServer, issue_key: IssueKey) -> None:
+    only = issue_key(Role.ADMIN)
+    headers = {"X-API-Key": only.key}
+    itself = httpx.delete(f"{gateway.url}/admin/keys/{only.record.id}", headers=headers)
+    assert itself.status_code == 409
+    assert itself.headers["content-type"] == "application/problem+json"
+    assert itself.json()["type"].endswith("/conflict")
+    assert "last active admin key" in itself.json()["detail"]
+    # Still an admin: with a second admin key, either may then go, but not both.
+    second = httpx.post(
+        f"{gateway.url}/admin/keys", json={"name": "second admin", "role": "admin"}, headers=headers
+    ).json()
+    assert (
+        httpx.delete(f"{gateway.url}/admin/keys/{only.record.id}", headers=headers).status_code
+        == 200
+    )
+    assert httpx.get(f"{gateway.url}/admin/keys", headers=headers).status_code == 401
+    other = {"X-API-Key": second["key"]}
+    assert (
+        httpx.delete(f"{gateway.url}/admin/keys/{second['id']}", headers=other).status_code == 409
+    )
+
+
 def test_public_openapi_describes_scoring_with_the_security_scheme(
     gateway: ThreadedServer, issue_key: IssueKey
 ) -> None:

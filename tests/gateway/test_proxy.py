@@ -31,7 +31,8 @@ def start_gateway(gateway_settings: Callable[..., Settings]) -> Iterator[Callabl
     servers: list[ThreadedServer] = []
 
     def start(**overrides: object) -> str:
-        server = ThreadedServer(create_app(gateway_settings(**overrides))).start()
+        settings = gateway_settings(**overrides)
+        server = ThreadedServer(create_app(settings), settings=settings).start()
         servers.append(server)
         return server.url
 
@@ -205,7 +206,8 @@ def test_forwarded_correlation_trace_and_identity_headers(
     assert seen["x-forwarded-proto"] == "http"
     assert seen["x-orgair-role"] == "reviewer"
     assert seen["x-orgair-key-id"] == str(issued.record.id)
-    assert seen["x-orgair-signature"].startswith("v1=")
+    assert seen["x-orgair-signature"].startswith("v2=")
+    assert len(seen["x-orgair-nonce"]) == 32
     assert response.json()["query"] == "page=2&q=a%20b"
 
 
@@ -220,3 +222,15 @@ def test_rate_limit_headers_and_security_headers_on_responses(
     assert "strict-transport-security" not in response.headers  # plain HTTP here
     https = httpx.get(f"{gateway.url}/livez", headers={"X-Forwarded-Proto": "https"})
     assert https.status_code == 200
+
+
+def test_a_location_naming_the_upstream_becomes_a_path(
+    gateway: ThreadedServer, analyst: dict[str, str]
+) -> None:
+    response = httpx.get(f"{gateway.url}/api/v1/redirect", headers=analyst)
+    assert response.status_code == 307
+    assert response.headers["location"] == "/api/v1/echo?a=1"
+    # Other addresses pass untouched.
+    assert response.headers["content-location"] == "https://reports.example.com/r/1?sig=abc"
+    # A trailing slash reaches the upstream as sent; the gateway's own paths do not redirect.
+    assert httpx.get(f"{gateway.url}/admin/keys/", headers=analyst).status_code == 404

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
@@ -21,6 +21,8 @@ from tests.gateway.support import FakeUpstream, ThreadedServer
 from tests.support.servers import RedisServer, free_port, running_redis
 
 QUOTA = 7
+# Failed attempts per address and minute after which no uncached key is looked up.
+CEILING = 12
 
 
 @pytest.fixture
@@ -31,13 +33,14 @@ def own_redis() -> Iterator[RedisServer]:
 
 
 @pytest.fixture
-def two_gateways(
+def start_gateway_process(
     migrated: Settings,
     own_redis: RedisServer,
     fake_upstream: tuple[FakeUpstream, ThreadedServer],
     tmp_path: Path,
-) -> Iterator[list[str]]:
-    """Two `python -m orgair_gateway` processes sharing one Redis and one key store."""
+) -> Iterator[Callable[..., str]]:
+    """`start_gateway_process(**env)`: a `python -m orgair_gateway` process on the shared
+    Redis and key store, with these settings on top; returns its base URL."""
     env = {name: value for name, value in os.environ.items() if name not in Settings.model_fields}
     env.update(
         SECRET_KEY=TEST_SECRET_KEY,
@@ -46,27 +49,35 @@ def two_gateways(
         SCORING_URL=fake_upstream[1].url,
         RATE_LIMIT_PER_MINUTE=str(QUOTA),
         RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE="3",
+        RATE_LIMIT_FAILED_AUTH_CEILING_PER_MINUTE=str(CEILING),
         LOG_FORMAT="json",
     )
     group = ProcessGroup(tmp_path / "logs", base_env=env)
-    urls = []
-    try:
-        for index in range(2):
-            port = free_port()
-            url = f"http://127.0.0.1:{port}"
-            group.start(
-                ProcessSpec(
-                    name=f"gateway-{index}",
-                    argv=[sys.executable, "-m", "orgair_gateway"],
-                    env={"GATEWAY_PORT": str(port)},
-                    ready=partial(http_ok, f"{url}/livez"),
-                    startup_timeout=60,
-                )
+
+    def start(**overrides: str) -> str:
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        group.start(
+            ProcessSpec(
+                name=f"gateway-{port}",
+                argv=[sys.executable, "-m", "orgair_gateway"],
+                env={"GATEWAY_PORT": str(port), **overrides},
+                ready=partial(http_ok, f"{url}/livez"),
+                startup_timeout=60,
             )
-            urls.append(url)
-        yield urls
+        )
+        return url
+
+    try:
+        yield start
     finally:
         group.stop()
+
+
+@pytest.fixture
+def two_gateways(start_gateway_process: Callable[..., str]) -> list[str]:
+    """Two gateway processes sharing one Redis and one key store."""
+    return [start_gateway_process(), start_gateway_process()]
 
 
 def test_exactly_the_quota_passes_across_two_processes(
@@ -105,22 +116,59 @@ def test_exactly_the_quota_passes_across_two_processes(
         assert ready.json()["checks"]["redis"]["status"] == "unhealthy"
 
 
-def test_failed_attempts_are_limited_per_address(
+def test_failed_attempts_are_limited_per_address_and_never_lock_out_a_valid_key(
     two_gateways: list[str], issue_key: IssueKey
 ) -> None:
-    statuses = [
-        httpx.get(
-            f"{two_gateways[i % 2]}/api/v1/echo", headers={"X-API-Key": generate_api_key()}
-        ).status_code
-        for i in range(5)
-    ]
+    def attempt(index: int, key: str, **headers: str) -> httpx.Response:
+        return httpx.get(
+            f"{two_gateways[index % 2]}/api/v1/echo", headers={"X-API-Key": key, **headers}
+        )
+
+    statuses = [attempt(i, generate_api_key()).status_code for i in range(5)]
     assert statuses == [401, 401, 401, 429, 429]
-    # A spent address gets no further key lookups, even for a key never tried before.
-    fresh = httpx.get(
-        f"{two_gateways[0]}/api/v1/echo", headers={"X-API-Key": issue_key(Role.VIEWER).key}
-    )
-    assert fresh.status_code == 429
-    assert fresh.headers["ratelimit-policy"] == '"failed-auth-per-address";q=3;w=60'
+    refused = attempt(0, "not-even-a-key")
+    assert refused.status_code == 429
+    assert refused.headers["ratelimit-policy"] == '"failed-auth-per-address";q=3;w=60'
+    # Every other client behind the same address keeps working, admin or not, on
+    # both processes, with keys neither process has seen before.
+    admin, viewer = issue_key(Role.ADMIN).key, issue_key(Role.VIEWER).key
+    for index, key in enumerate((admin, admin, viewer, viewer)):
+        assert attempt(index, key).status_code == 200
+    # A caller-supplied X-Forwarded-For is not believed (TRUSTED_PROXIES is empty):
+    # fresh forwarded addresses do not buy fresh budgets.
+    spoofed = [
+        attempt(i, generate_api_key(), **{"X-Forwarded-For": f"203.0.113.{i}"}).status_code
+        for i in range(3)
+    ]
+    assert spoofed == [429, 429, 429]
+
+    # Past the ceiling (CEILING failures in the window), keys are no longer looked up
+    # for this address unless the process has just seen them valid (its key cache).
+    for index in range(CEILING):
+        attempt(index, generate_api_key())
+    cold = issue_key(Role.VIEWER).key
+    assert attempt(0, cold).status_code == 429
+    assert attempt(0, admin).status_code == 200  # cached by both processes above
+    assert attempt(1, admin).status_code == 200
+
+
+def test_trusted_proxies_decide_whose_forwarded_for_counts(
+    start_gateway_process: Callable[..., str],
+) -> None:
+    base = start_gateway_process(TRUSTED_PROXIES="127.0.0.1")
+
+    def attempt(forwarded_for: str) -> int:
+        return httpx.get(
+            f"{base}/api/v1/echo",
+            headers={"X-API-Key": generate_api_key(), "X-Forwarded-For": forwarded_for},
+        ).status_code
+
+    # Behind a trusted proxy each forwarded client has a budget of its own...
+    assert [attempt("198.51.100.7") for _ in range(4)] == [401, 401, 401, 429]
+    assert attempt("198.51.100.8") == 401
+    # ...and a chain is read from the right: the first address the proxy did not add.
+    assert attempt("198.51.100.8, 127.0.0.1") == 401
+    assert attempt("1.2.3.4, 198.51.100.7") == 429
 
 
 async def test_unreachable_redis_fails_open_and_warns_once_per_interval() -> None:

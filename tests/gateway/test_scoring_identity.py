@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
 
-from orgair_auth import Identity, IdentitySigner, Role
+from orgair_auth import Identity, IdentitySigner, Role, body_sha256
 from tests.api.helpers import MANUFACTURING, V1, assert_problem
 from tests.conftest import TEST_SECRET_KEY
 
@@ -22,10 +23,12 @@ def direct(client: TestClient) -> TestClient:
 
 
 def identity_headers(
-    secret: str, method: str, target: str, *, at: float | None = None
+    secret: str, method: str, target: str, *, at: float | None = None, body: bytes = b""
 ) -> dict[str, str]:
     signer = IdentitySigner(secret, clock=(lambda: at) if at is not None else time.time)
-    return dict(signer.sign(Identity("direct-caller", Role.ADMIN), method, target))
+    return dict(
+        signer.sign(Identity("direct-caller", Role.ADMIN), method, target, body_sha256(body))
+    )
 
 
 def test_without_signature_is_401(direct: TestClient) -> None:
@@ -44,8 +47,31 @@ def test_forged_signature_is_401(direct: TestClient) -> None:
     assert_problem(direct.get(TARGET, headers=other), 401)
     # Nor does a reader's signature survive a change of role.
     real = identity_headers(TEST_SECRET_KEY, "GET", TARGET)
-    assert direct.get(TARGET, headers=real).status_code == 200
     assert_problem(direct.get(TARGET, headers={**real, "x-orgair-role": "viewer"}), 401)
+    assert direct.get(TARGET, headers=real).status_code == 200
+
+
+def test_a_signature_is_good_for_one_request(direct: TestClient) -> None:
+    real = identity_headers(TEST_SECRET_KEY, "GET", TARGET)
+    assert direct.get(TARGET, headers=real).status_code == 200
+    body = assert_problem(direct.get(TARGET, headers=real), 401)
+    assert "gateway" in body["detail"]
+
+
+def test_a_signature_covers_the_body(direct: TestClient) -> None:
+    sent = json.dumps({"name": "Signed Co", "industry_id": MANUFACTURING}).encode()
+    headers = {
+        **identity_headers(TEST_SECRET_KEY, "POST", f"{V1}/companies", body=sent),
+        "content-type": "application/json",
+    }
+    other = json.dumps({"name": "Swapped Co", "industry_id": MANUFACTURING}).encode()
+    assert_problem(direct.post(f"{V1}/companies", content=other, headers=headers), 401)
+    # The refused attempt did not use the nonce up: the request as signed still goes through.
+    created = direct.post(f"{V1}/companies", content=sent, headers=headers)
+    assert created.status_code == 201 and created.json()["name"] == "Signed Co"
+    # A body on a request signed without one is refused too.
+    read = identity_headers(TEST_SECRET_KEY, "GET", TARGET)
+    assert_problem(direct.request("GET", TARGET, content=b"smuggled", headers=read), 401)
 
 
 def test_stale_signature_is_401(direct: TestClient) -> None:

@@ -171,3 +171,64 @@ def test_wait_for_migrations(settings: Settings, tmp_path: Path) -> None:
         env={**os.environ, **env}, cwd=tmp_path, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert unknown.returncode == 2 and "usage" in unknown.stderr
+
+
+def run_cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "orgair_cli.main", *args],
+        env={**os.environ, **env, "LOG_FORMAT": "json"},
+        cwd=cwd, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("command", ["init", "orgair preflight"])
+def test_unusable_urls_are_one_line_each_and_exit_2(command: str, tmp_path: Path) -> None:
+    """Every kind of unusable URL is covered in tests/config; here, that the entry
+    points print them as lines, not tracebacks."""
+    env = {
+        "SECRET_KEY": "a-secret-key-for-this-test-only",
+        "DATABASE_URL": "postgresql+psycopg://orgair:hunter2@db:notaport/orgair",
+        "REDIS_URL": "redis://:hunter2@localhost:abc/0",
+        "S3_ENDPOINT_URL": "localhost:4566",
+    }
+    result = run_init(env, tmp_path) if command == "init" else run_cli(["preflight"], env, tmp_path)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    named = sorted(line.split(": ")[2] for line in lines)
+    assert named == ["DATABASE_URL", "REDIS_URL", "S3_ENDPOINT_URL"]
+    assert all(line.startswith(f"{command}: configuration error: ") for line in lines)
+    assert "Traceback" not in result.stderr
+    assert "hunter2" not in result.stdout + result.stderr
+
+
+def test_preflight_prints_one_whole_line_per_dependency(settings: Settings, tmp_path: Path) -> None:
+    dead = free_port()
+    env = env_of(settings) | {
+        "DATABASE_URL": f"postgresql+psycopg://orgair:hunter2@127.0.0.1:{dead}/orgair",
+        "REDIS_URL": f"redis://:hunter2@127.0.0.1:{dead}/0",
+        "CELERY_BROKER_URL": f"redis://:hunter2@127.0.0.1:{dead}/1",
+    }
+    result = run_cli(["preflight"], env, tmp_path)
+    assert result.returncode == 3
+    lines = result.stderr.strip().splitlines()
+    assert [line.split(" (")[0] for line in lines] == [
+        "orgair preflight: database", "orgair preflight: redis", "orgair preflight: s3",
+    ]  # fmt: skip
+    database, redis_line, s3 = lines
+    assert ": FAILED after " in database and "OperationalError" in database
+    assert database.endswith("Connection refused"), database  # the whole reason, not cut off
+    assert ": FAILED after " in redis_line and ": ok after " in s3
+    assert "hunter2" not in result.stdout + result.stderr
+    assert "│" not in result.stderr and "…" not in result.stderr
+
+
+def test_an_unforeseen_failure_of_a_command_is_one_line(settings: Settings, tmp_path: Path) -> None:
+    dead = free_port()
+    env = env_of(settings) | {
+        "DATABASE_URL": f"postgresql+psycopg://orgair:hunter2@127.0.0.1:{dead}/orgair"
+    }
+    result = run_cli(["keys", "list"], env, tmp_path)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("orgair: OperationalError: "), result.stderr
+    assert "Traceback" not in result.stderr and "hunter2" not in result.stderr

@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from orgair_auth import ApiKeyRepository, IssuedApiKey, Role
+from orgair_auth import ApiKeyRepository, IssuedApiKey, LastAdminKey, Role
 from orgair_config import Settings, load_settings_or_exit
 from orgair_database import Database
 
@@ -96,6 +96,12 @@ def revoke(key_id: Annotated[uuid.UUID, typer.Argument(help="the key's id (see `
             record = ApiKeyRepository(session, settings.SECRET_KEY.get_secret_value()).revoke(
                 key_id
             )
+    except LastAdminKey:
+        console.print(
+            f"orgair keys revoke: {key_id} is the last active admin key; "
+            "create another admin key first (orgair keys create --role admin)"
+        )
+        raise typer.Exit(1) from None
     finally:
         database.dispose()
     if record is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from orgair_cli import dev, keys, local_stack, operations, score, value_creation, warehouse
+from orgair_observability.entry_points import one_line_on_failure
 
 app = typer.Typer(
     name="orgair",
@@ -24,5 +25,11 @@ warehouse.register(app)
 local_stack.register(app)
 
 
+def main() -> None:
+    """The `orgair` command: the app, with no traceback for anything unforeseen."""
+    with one_line_on_failure("orgair"):
+        app()
+
+
 if __name__ == "__main__":
-    app()
+    main()

@@ -10,7 +10,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from orgair_config import load_settings_or_exit
 
@@ -24,11 +23,9 @@ def preflight() -> None:
 
     settings = load_settings_or_exit("orgair preflight")
     results = run_preflight(settings)
-    table = Table("dependency", "target", "result", "attempts", "detail")
+    # One whole line per dependency (no table: a table cuts long reasons short).
     for result in results:
-        verdict = "[green]ok[/green]" if result.ok else "[red]FAILED[/red]"
-        table.add_row(result.name, result.target, verdict, str(result.attempts), result.detail)
-    console.print(table)
+        typer.echo(f"orgair preflight: {result.line()}", err=True)
     if not all(result.ok for result in results):
         raise typer.Exit(EXIT_PREFLIGHT_FAILED)
 

@@ -2,12 +2,15 @@
 
 from orgair_auth.identity import (
     DEFAULT_MAX_SKEW_SECONDS,
+    EMPTY_BODY_SHA256,
     IDENTITY_HEADERS,
     Identity,
     IdentityRejection,
     IdentitySigner,
     IdentityVerifier,
     InvalidIdentity,
+    SignedIdentity,
+    body_sha256,
     request_target,
 )
 from orgair_auth.keys import (
@@ -19,11 +22,13 @@ from orgair_auth.keys import (
     key_hint,
 )
 from orgair_auth.models import ApiKey
+from orgair_auth.replay import ReplayGuard
 from orgair_auth.repository import (
     ApiKeyRecord,
     ApiKeyRepository,
     IssuedApiKey,
     KeyRejected,
+    LastAdminKey,
     RejectionReason,
     ensure_active,
 )
@@ -31,6 +36,7 @@ from orgair_auth.roles import READ_METHODS, Role, minimal_role_for_method
 
 __all__ = [
     "DEFAULT_MAX_SKEW_SECONDS",
+    "EMPTY_BODY_SHA256",
     "IDENTITY_HEADERS",
     "KEY_PREFIX",
     "READ_METHODS",
@@ -44,8 +50,12 @@ __all__ = [
     "InvalidIdentity",
     "IssuedApiKey",
     "KeyRejected",
+    "LastAdminKey",
     "RejectionReason",
+    "ReplayGuard",
     "Role",
+    "SignedIdentity",
+    "body_sha256",
     "digest_api_key",
     "digests_match",
     "ensure_active",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from orgair_auth.keys import (
@@ -26,6 +26,7 @@ __all__ = [
     "ApiKeyRepository",
     "IssuedApiKey",
     "KeyRejected",
+    "LastAdminKey",
     "RejectionReason",
 ]
 
@@ -94,6 +95,14 @@ class KeyRejected(Exception):
         self.record = record
 
 
+class LastAdminKey(Exception):
+    """Revoking this key would leave no active admin key."""
+
+    def __init__(self, record: ApiKeyRecord) -> None:
+        super().__init__(f"API key {record.id} is the last active admin key")
+        self.record = record
+
+
 class ApiKeyRepository:
     """The key store over one SQLAlchemy session; `secret` is the server's SECRET_KEY."""
 
@@ -140,12 +149,39 @@ class ApiKeyRepository:
         return ApiKeyRecord.from_row(row) if row is not None else None
 
     def revoke(self, key_id: uuid.UUID, *, now: datetime | None = None) -> ApiKeyRecord | None:
-        """Mark a key revoked (idempotent: the first revocation time is kept); None if unknown."""
+        """Mark a key revoked (idempotent: the first revocation time is kept); None if unknown.
+
+        Raises `LastAdminKey` when it is the last active admin key: without one, no key
+        could be issued or revoked over HTTP again. Concurrent revocations of the last
+        two admin keys cannot both pass: the statement that starts the transaction
+        writes every active admin row (changing nothing), which takes their row locks
+        on PostgreSQL and the write lock on SQLite, so the count below is exact and the
+        second revocation waits for the first and then sees it.
+        """
+        now = now or utcnow()
+        active_admin = (
+            ApiKey.role == Role.ADMIN.value,
+            ApiKey.revoked_at.is_(None),
+            or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > now),
+        )
+        self._session.execute(
+            update(ApiKey)
+            .where(*active_admin)
+            .values(role=ApiKey.role)
+            .execution_options(synchronize_session=False)
+        )
         row = self._session.get(ApiKey, key_id)
         if row is None:
             return None
+        record = ApiKeyRecord.from_row(row)
+        if record.role is Role.ADMIN and record.is_active(now):
+            others = self._session.scalar(
+                select(func.count()).select_from(ApiKey).where(*active_admin, ApiKey.id != key_id)
+            )
+            if not others:
+                raise LastAdminKey(record)
         if row.revoked_at is None:
-            row.revoked_at = now or utcnow()
+            row.revoked_at = now
             self._session.flush()
         return ApiKeyRecord.from_row(row)
 

@@ -7,6 +7,7 @@ Python. `production` refuses those embedded defaults.
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -16,6 +17,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from orgair_config.llm_models import DEFAULT_LLM_PRICES, ModelPrice, llm_provider_for
+from orgair_config.urls import check_database_url, check_url
 
 # Room a multipart upload needs beyond its file: part headers, boundaries, form fields.
 MULTIPART_ENVELOPE_BYTES = 65_536
@@ -34,6 +36,8 @@ LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", "localstack
 DEFAULT_DATABASE_URL = "sqlite:///var/orgair.db"
 # Databases that enforce unique and foreign keys and lock rows, which the API relies on.
 SYSTEM_OF_RECORD_BACKENDS = frozenset({"sqlite", "postgresql"})
+REDIS_SCHEMES = frozenset({"redis", "rediss", "unix"})
+HTTP_SCHEMES = frozenset({"http", "https"})
 WEIGHT_FIELDS = (
     "W_DATA_INFRA",
     "W_AI_GOVERNANCE",
@@ -317,7 +321,20 @@ class Settings(ScoringSettings):
     )
     CORS_ALLOW_ORIGINS: Annotated[list[str], NoDecode] = Field(default_factory=list)
     CORS_ALLOW_CREDENTIALS: bool = False
-    RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE: int = Field(default=20, ge=1, le=1000)
+    RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE: int = Field(
+        default=20,
+        ge=1,
+        le=1000,
+        description="Failed authentications per client address per minute answered 401; "
+        "beyond them 429 (a valid key is still served).",
+    )
+    RATE_LIMIT_FAILED_AUTH_CEILING_PER_MINUTE: int = Field(
+        default=600,
+        ge=1,
+        le=100_000,
+        description="Failed authentications per client address per minute after which the "
+        "gateway looks up no key it has not just seen valid (bounds key guessing).",
+    )
     RATE_LIMIT_REDIS_TIMEOUT_SECONDS: float = Field(default=0.5, gt=0, le=10)
     API_KEY_CACHE_SECONDS: float = Field(default=10.0, ge=0, le=300)
     IDENTITY_MAX_SKEW_SECONDS: int = Field(default=30, ge=1, le=300)
@@ -329,6 +346,17 @@ class Settings(ScoringSettings):
     DASHBOARD_IDLE_SECONDS: int = Field(
         default=1_800, ge=60, le=86_400, description="A session ends after this long unused"
     )
+    # Every HTTP server (gateway, scoring): who may say where a request came from, and
+    # how long and how large a request's head may be before the server cuts it.
+    TRUSTED_PROXIES: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Addresses or networks whose X-Forwarded-For/-Proto are believed; "
+        "empty = none (the peer address is the client).",
+    )
+    HTTP_HEADER_TIMEOUT_SECONDS: float = Field(default=10.0, gt=0, le=300)
+    HTTP_MAX_HEADER_BYTES: int = Field(default=65536, ge=1024, le=1_048_576)
+    HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: int = Field(default=5, ge=1, le=300)
+    HTTP_MAX_CONCURRENCY: int = Field(default=1000, ge=1, le=100_000)
 
     @model_validator(mode="after")
     def _task_limits_ordered(self) -> Settings:
@@ -344,6 +372,14 @@ class Settings(ScoringSettings):
             problems.append(
                 "CELERY_TASK_TIME_LIMIT_SECONDS must be less than "
                 "CELERY_VISIBILITY_TIMEOUT_SECONDS (or a running task is delivered twice)"
+            )
+        if (
+            self.RATE_LIMIT_FAILED_AUTH_CEILING_PER_MINUTE
+            < self.RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE
+        ):
+            problems.append(
+                "RATE_LIMIT_FAILED_AUTH_CEILING_PER_MINUTE must be at least "
+                "RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE"
             )
         if self.JOB_SSE_KEEPALIVE_SECONDS >= self.GATEWAY_UPSTREAM_READ_TIMEOUT_SECONDS:
             problems.append(
@@ -367,12 +403,26 @@ class Settings(ScoringSettings):
             raise ValueError("must not be empty (make dev writes a random one into .env)")
         return value
 
-    @field_validator("CORS_ALLOW_ORIGINS", mode="before")
+    @field_validator("CORS_ALLOW_ORIGINS", "TRUSTED_PROXIES", mode="before")
     @classmethod
-    def _comma_separated_origins(cls, value: object) -> object:
+    def _comma_separated(cls, value: object) -> object:
         # `.env` holds `CORS_ALLOW_ORIGINS=https://a.example,https://b.example`.
         if isinstance(value, str):
-            return [origin.strip() for origin in value.split(",") if origin.strip()]
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("TRUSTED_PROXIES")
+    @classmethod
+    def _proxies_are_addresses(cls, value: list[str]) -> list[str]:
+        # Addresses and networks only: a name or "*" would let any caller choose the
+        # address its failed attempts are counted under.
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{item!r} is not an IP address or network (e.g. 10.0.0.0/8)"
+                ) from None
         return value
 
     @model_validator(mode="after")
@@ -413,6 +463,26 @@ class Settings(ScoringSettings):
         # An empty line in .env (`OPENAI_API_KEY=`) means "not configured".
         if isinstance(value, str) and not value.strip():
             return None
+        return value
+
+    @field_validator("DATABASE_URL")
+    @classmethod
+    def _database_url_usable(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            check_database_url(value.get_secret_value())
+        return value
+
+    @field_validator("REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND")
+    @classmethod
+    def _redis_url_usable(cls, value: str) -> str:
+        check_url(value, schemes=REDIS_SCHEMES)
+        return value
+
+    @field_validator("S3_ENDPOINT_URL", "OTEL_EXPORTER_OTLP_ENDPOINT", "SCORING_URL")
+    @classmethod
+    def _http_url_usable(cls, value: str | None) -> str | None:
+        if value:
+            check_url(value, schemes=HTTP_SCHEMES)
         return value
 
     @model_validator(mode="after")

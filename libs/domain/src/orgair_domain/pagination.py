@@ -16,6 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from orgair_database.values import PageNumber
+
 __all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "Page", "PageRequest", "paginate"]
 
 ItemT = TypeVar("ItemT")
@@ -30,7 +32,7 @@ class PageRequest(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    page: int = Field(default=1, ge=1)
+    page: PageNumber = 1
     page_size: int = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
 
     @property

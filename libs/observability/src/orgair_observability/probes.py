@@ -13,9 +13,11 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 __all__ = ["CHECK_TIMEOUT_SECONDS", "DependencyStatus", "probe_router", "run_check"]
 
@@ -72,17 +74,39 @@ async def run_check(
     return DependencyStatus(name, False, required, (time.perf_counter() - started) * 1000, reason)
 
 
+class Liveness(BaseModel):
+    status: Literal["alive"]
+
+
+class Readiness(BaseModel):
+    status: Literal["ready", "not_ready"]
+    checks: dict[str, dict[str, Any]] = Field(description="Per dependency: status and reason")
+
+
+class Health(BaseModel):
+    """The CS1 health shape."""
+
+    status: Literal["healthy", "degraded"]
+    timestamp: datetime
+    version: str
+    dependencies: dict[str, str] = Field(description='"healthy" or "unhealthy: <reason>"')
+
+
 def probe_router(
     check_dependencies: Callable[[Request], Awaitable[list[DependencyStatus]]],
     version: Callable[[Request], str],
 ) -> APIRouter:
     router = APIRouter(tags=["health"])
 
-    @router.get("/livez")
+    @router.get("/livez", response_model=Liveness)
     async def livez() -> dict[str, str]:
         return {"status": "alive"}
 
-    @router.get("/readyz")
+    @router.get(
+        "/readyz",
+        response_model=Readiness,
+        responses={503: {"model": Readiness, "description": "A required dependency is down"}},
+    )
     async def readyz(request: Request) -> JSONResponse:
         statuses = await check_dependencies(request)
         ready = all(s.healthy for s in statuses if s.required)
@@ -94,7 +118,11 @@ def probe_router(
             status_code=200 if ready else 503,
         )
 
-    @router.get("/health")
+    @router.get(
+        "/health",
+        response_model=Health,
+        responses={503: {"model": Health, "description": "A dependency is degraded"}},
+    )
     async def health(request: Request) -> JSONResponse:
         statuses = await check_dependencies(request)
         healthy = all(s.healthy for s in statuses)

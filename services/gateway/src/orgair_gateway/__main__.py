@@ -9,7 +9,9 @@ from orgair_observability.serving import serve_http
 
 def main() -> None:
     settings: Settings = load_settings_or_exit(SERVICE)
-    serve_http(create_app(settings), host=settings.GATEWAY_HOST, port=settings.GATEWAY_PORT)
+    serve_http(
+        create_app(settings), settings, host=settings.GATEWAY_HOST, port=settings.GATEWAY_PORT
+    )
 
 
 if __name__ == "__main__":

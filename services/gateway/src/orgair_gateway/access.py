@@ -18,6 +18,21 @@ Every answer to a counted request carries `RateLimit-Policy` and `RateLimit`.
 Paths under `own_auth_prefixes` (the dashboard) pass untouched: a browser carries a
 session cookie, not a key, and the dashboard authenticates the key behind the session
 itself, with the same key store, role floor and per-key rate limit.
+Failed attempts never lock a valid key out. Many clients share an address (an
+office behind one NAT, a CI runner), so one client's mistakes must not refuse the
+others: a key that is well-formed (prefix, alphabet, CRC32 checksum) is checked
+first, and only failures are counted. What still bounds guessing:
+
+* a malformed key is refused offline, without a lookup, and counted;
+* past RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE failures an address's failures are
+  answered 429 instead of 401;
+* past RATE_LIMIT_FAILED_AUTH_CEILING_PER_MINUTE failures (a flood, not typos) the
+  address gets no lookup of any key this process has not just seen valid: at most
+  that many guesses per address and minute reach the key store. Only then can a
+  valid key of that address be refused (429), and only while the flood lasts.
+
+Keys carry 178 random bits, so the limits are there to keep the key store's load
+bounded and the guessing rate visible, not to make guessing infeasible.
 """
 
 from __future__ import annotations
@@ -80,17 +95,15 @@ class AccessControlMiddleware:
             return
         limiter = resources.rate_limiter
 
-        async def address_has_budget() -> bool:
-            # A spent address gets no further key lookups: that is what makes
-            # spraying keys pointless.
-            return not await limiter.is_exhausted(resources.address_policy, f"addr:{address}")
+        async def below_ceiling() -> bool:
+            # Asked only for a well-formed key that is not cached: past the ceiling,
+            # no more guesses from this address reach the key store.
+            return not await limiter.is_exhausted(resources.address_ceiling, f"addr:{address}")
 
         try:
-            record = await resources.authenticator.authenticate(
-                key, lookup_allowed=address_has_budget
-            )
+            record = await resources.authenticator.authenticate(key, lookup_allowed=below_ceiling)
         except LookupRefused:
-            await self._reject(scope, receive, send, address, reason="address_exhausted")
+            await self._reject(scope, receive, send, address, reason="address_over_ceiling")
             return
         except KeyRejected as exc:
             await self._reject(scope, receive, send, address, reason=exc.reason.value)

@@ -13,12 +13,14 @@ from typing import Annotated
 
 from anyio import to_thread
 from fastapi import APIRouter, Depends, Request, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
-from orgair_auth import ApiKeyRecord, ApiKeyRepository, Identity, Role
+from orgair_auth import ApiKeyRecord, ApiKeyRepository, Identity, LastAdminKey, Role
+from orgair_database.values import VISIBLE_TEXT
 from orgair_gateway.health import ResourcesDep
 from orgair_gateway.proxy import IDENTITY_STATE
-from orgair_observability import NotFound, ProblemError, get_logger
+from orgair_observability import Conflict, NotFound, ProblemError, get_logger
+from orgair_observability.openapi import problem_responses
 
 __all__ = ["router"]
 
@@ -50,7 +52,9 @@ router = APIRouter(prefix="/admin/keys", tags=["api keys"])
 
 
 class KeyCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=100, description="Who or what uses the key.")
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100), VISIBLE_TEXT] = Field(
+        description="Who or what uses the key."
+    )
     role: Role
     expires_in_days: int | None = Field(default=None, ge=1, le=3650)
 
@@ -109,7 +113,11 @@ async def list_keys(admin: AdminDep, resources: ResourcesDep) -> list[KeyOut]:
     return await to_thread.run_sync(read)
 
 
-@router.delete("/{key_id}", response_model=KeyOut)
+@router.delete(
+    "/{key_id}",
+    response_model=KeyOut,
+    responses=problem_responses(404, 409),
+)
 async def revoke_key(key_id: uuid.UUID, admin: AdminDep, resources: ResourcesDep) -> KeyOut:
     secret = resources.settings.SECRET_KEY.get_secret_value()
 
@@ -117,7 +125,13 @@ async def revoke_key(key_id: uuid.UUID, admin: AdminDep, resources: ResourcesDep
         with resources.database.session() as session:
             return ApiKeyRepository(session, secret).revoke(key_id)
 
-    record = await to_thread.run_sync(revoke)
+    try:
+        record = await to_thread.run_sync(revoke)
+    except LastAdminKey:
+        raise Conflict(
+            f"API key '{key_id}' is the last active admin key: revoking it would leave no "
+            "key able to manage keys. Issue another admin key first.",
+        ) from None
     if record is None:
         raise NotFound("API key", key_id)
     # Other gateway processes stop accepting it within API_KEY_CACHE_SECONDS.

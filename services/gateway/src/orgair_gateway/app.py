@@ -107,6 +107,8 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
         redoc_url=None,
         openapi_url=None,
         telemetry=FASTAPI_TELEMETRY,
+        # A redirect would be built from the caller's Host header: 404 instead.
+        redirect_slashes=False,
     )
     app.state.runtime = runtime
     app.include_router(health.router)

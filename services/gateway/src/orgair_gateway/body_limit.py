@@ -5,21 +5,15 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from orgair_gateway.asgi import header_value, send_problem, state
+from orgair_gateway.asgi import header_value, send_problem
 
-__all__ = ["RequestBodyLimitMiddleware", "RequestBodyTooLarge", "body_limit_exceeded"]
+__all__ = ["RequestBodyLimitMiddleware", "RequestBodyTooLarge"]
 
-_EXCEEDED_STATE = "request_body_too_large"
 TITLE = "Content Too Large"
 
 
 class RequestBodyTooLarge(Exception):
     """Raised from `receive` once the body passes the limit."""
-
-
-def body_limit_exceeded(scope: Scope) -> bool:
-    """Did this request's body pass the limit? (Whatever error the consumer then saw.)"""
-    return bool(scope.get("state", {}).get(_EXCEEDED_STATE))
 
 
 class RequestBodyLimitMiddleware:
@@ -46,7 +40,6 @@ class RequestBodyLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    state(scope)[_EXCEEDED_STATE] = True
                     raise RequestBodyTooLarge
             return message
 

@@ -18,6 +18,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 
 from orgair_config import Settings
+from orgair_observability.openapi import document_problems, problem_content
 
 __all__ = ["SCORING_OPENAPI_PATH", "SECURITY_SCHEMES", "public_openapi", "scoring_openapi"]
 
@@ -26,19 +27,6 @@ SCORING_OPENAPI_PATH = Path(__file__).with_name("scoring_openapi.json")
 SECURITY_SCHEMES: dict[str, dict[str, str]] = {
     "ApiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
     "BearerApiKey": {"type": "http", "scheme": "bearer", "bearerFormat": "oair_…"},
-}
-_PROBLEM_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "description": "RFC 9457 problem details.",
-    "required": ["type", "title", "status"],
-    "properties": {
-        "type": {"type": "string", "format": "uri"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string"},
-        "instance": {"type": "string"},
-        "correlation_id": {"type": "string"},
-    },
 }
 _GATEWAY_ERRORS = {
     "401": "No API key, or an unknown, revoked or expired one.",
@@ -94,7 +82,7 @@ def public_openapi(
     )
     for router in gateway_routers:
         document_app.include_router(router)
-    schema = document_app.openapi()
+    schema = document_problems(document_app.openapi())
     scoring = scoring_openapi(settings)
     schema["paths"] = {**scoring.get("paths", {}), **schema.get("paths", {})}
 
@@ -103,7 +91,6 @@ def public_openapi(
         components.setdefault("schemas", {}), scoring.get("components", {}).get("schemas", {})
     )
     components.setdefault("securitySchemes", {}).update(SECURITY_SCHEMES)
-    components.setdefault("schemas", {})["Problem"] = _PROBLEM_SCHEMA
     schema["security"] = [{name: []} for name in SECURITY_SCHEMES]
     open_set = frozenset(open_paths)
     for path, item in schema.get("paths", {}).items():
@@ -117,13 +104,6 @@ def public_openapi(
             for status, description in _GATEWAY_ERRORS.items():
                 responses.setdefault(
                     status,
-                    {
-                        "description": description,
-                        "content": {
-                            "application/problem+json": {
-                                "schema": {"$ref": "#/components/schemas/Problem"}
-                            }
-                        },
-                    },
+                    {"description": description, "content": problem_content()},
                 )
     return schema

@@ -1,4 +1,11 @@
-"""The reverse proxy: a pure-ASGI app that streams `/api/v1/*` and `/api/v2/*` to scoring.
+"""The reverse proxy: a pure-ASGI app that forwards `/api/v1/*` and `/api/v2/*` to scoring.
+
+Responses are streamed, chunk by chunk as they arrive. Request bodies are read
+whole first (they are bounded by GATEWAY_MAX_BODY_BYTES): the signed identity
+covers the body's SHA-256, and a header cannot carry the digest of bytes not yet
+read (HTTP trailers would, but neither aiohttp nor uvicorn carries them). Reading
+first also means a slow upload holds no upstream connection. Requests without a
+body, the hot path, are unaffected.
 
 Kept out of FastAPI's routing on purpose: on this hot path routing, dependency
 injection and response models cost more than the forwarding itself (DESIGN §4).
@@ -19,16 +26,16 @@ A failure after the response has started can only cut the response short.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import Iterable
+from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 from opentelemetry import trace
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from yarl import URL
 
-from orgair_auth import Identity, IdentitySigner, request_target
+from orgair_auth import EMPTY_BODY_SHA256, Identity, IdentitySigner, body_sha256, request_target
 from orgair_gateway.asgi import send_problem, state
-from orgair_gateway.body_limit import RequestBodyTooLarge, body_limit_exceeded
 from orgair_gateway.credentials import CREDENTIAL_HEADERS
 from orgair_observability import get_logger
 from orgair_observability.correlation import request_correlation_id
@@ -66,12 +73,16 @@ _REWRITTEN = frozenset(
         b"x-orgair-key-id",
         b"x-orgair-role",
         b"x-orgair-timestamp",
+        b"x-orgair-nonce",
         b"x-orgair-signature",
     }
 )
 _DROPPED_REQUEST_HEADERS = HOP_BY_HOP | CREDENTIAL_HEADERS | _REWRITTEN
 # The gateway's server writes its own (as nginx hides the upstream's by default).
 _DROPPED_RESPONSE_HEADERS = HOP_BY_HOP | {b"date", b"server"}
+# May hold an absolute URL, which must never name the upstream's own address.
+_URL_RESPONSE_HEADERS = frozenset({b"location", b"content-location"})
+_NOT_COPIED_RESPONSE_HEADERS = _DROPPED_RESPONSE_HEADERS | _URL_RESPONSE_HEADERS
 _TRACE_HEADERS = frozenset({b"traceparent", b"tracestate"})
 # Request headers that are not simply copied: one set lookup per header tells the
 # common case (copy it) from these.
@@ -108,6 +119,8 @@ class UpstreamProxy:
     def __init__(self, upstream: UpstreamSettings, signer: IdentitySigner) -> None:
         self.upstream = upstream
         self.signer = signer
+        base = urlsplit(upstream.base_url)
+        self._upstream_origin = (base.scheme, base.netloc.lower())
         self._session: aiohttp.ClientSession | None = None
         # Waiting for a free connection is bounded by our own semaphore, so that a
         # full pool (503) is told apart from an unreachable upstream (502/504).
@@ -162,6 +175,25 @@ class UpstreamProxy:
         session = self._session
         if session is None:
             raise RuntimeError("UpstreamProxy.start() was not awaited (lifespan)")
+        method: str = scope["method"]
+        target = request_target(
+            scope.get("raw_path") or scope["path"].encode(), scope["query_string"]
+        )
+        headers, has_body = self._upstream_headers(scope, method, target)
+        # The whole body before any upstream connection: the signature covers its
+        # digest, and a slow upload holds no upstream connection meanwhile. Bounded by
+        # GATEWAY_MAX_BODY_BYTES (the body limit ends the read with a 413 past it).
+        body: bytes | None = None
+        if has_body:
+            body = await _read_body(receive)
+            if body is None:
+                return  # the caller went away mid-upload: nobody to answer
+        identity: Identity = state(scope)[IDENTITY_STATE]
+        headers.extend(
+            self.signer.sign(
+                identity, method, target, body_sha256(body) if body else EMPTY_BODY_SHA256
+            )
+        )
         if not await self._acquire_slot():
             UPSTREAM_ERRORS.labels("pool_exhausted").inc()
             await send_problem(
@@ -171,7 +203,7 @@ class UpstreamProxy:
             )  # fmt: skip
             return
         try:
-            await self._forward(session, scope, receive, send)
+            await self._forward(session, scope, send, method, target, headers, body)
         finally:
             self._slots.release()
 
@@ -188,13 +220,15 @@ class UpstreamProxy:
         return True
 
     async def _forward(
-        self, session: aiohttp.ClientSession, scope: Scope, receive: Receive, send: Send
+        self,
+        session: aiohttp.ClientSession,
+        scope: Scope,
+        send: Send,
+        method: str,
+        target: str,
+        headers: list[tuple[str, str]],
+        body: bytes | None,
     ) -> None:
-        method: str = scope["method"]
-        target = request_target(
-            scope.get("raw_path") or scope["path"].encode(), scope["query_string"]
-        )
-        headers, has_body = self._upstream_headers(scope, method, target)
         url = URL(self.upstream.base_url + target, encoded=True)
         started = False
         try:
@@ -202,7 +236,7 @@ class UpstreamProxy:
                 method,
                 url,
                 headers=headers,
-                data=_request_body(receive) if has_body else None,
+                data=body,
                 allow_redirects=False,
                 compress=None,
             ) as upstream:
@@ -231,20 +265,19 @@ class UpstreamProxy:
                     chunk = await content.readany()
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
         except (aiohttp.ClientError, TimeoutError) as exc:
-            if body_limit_exceeded(scope):
-                raise RequestBodyTooLarge from None
             if started:
                 # The status line is gone: all that is left is to cut the response short.
                 log.error("upstream_failed_mid_response", error_type=type(exc).__name__)
                 mark_exception_logged(exc)
                 raise
-            await self._upstream_problem(scope, receive, send, exc)
+            await self._upstream_problem(scope, send, exc)
 
     def _upstream_headers(
         self, scope: Scope, method: str, target: str
     ) -> tuple[list[tuple[str, str]], bool]:
-        """The caller's end-to-end headers, plus the forwarding, correlation, trace and
-        identity headers; and whether a body follows. One pass over the headers."""
+        """The caller's end-to-end headers, plus the forwarding, correlation and trace
+        headers (the identity is signed once the body is read); and whether a body
+        follows. One pass over the headers."""
         headers: list[tuple[str, str]] = []
         forwarded_for: list[str] = []
         host = ""
@@ -284,28 +317,38 @@ class UpstreamProxy:
         if correlation_id:
             headers.append(("X-Correlation-ID", correlation_id))
         headers.extend(trace_headers(caller_trace))
-
-        identity: Identity = state(scope)[IDENTITY_STATE]
-        headers.extend(self.signer.sign(identity, method, target))
         return headers, has_body
 
-    @staticmethod
-    def _downstream_headers(raw: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    def _downstream_headers(self, raw: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
         headers: list[tuple[bytes, bytes]] = []
         hop_by_hop: set[bytes] | None = None
         for name, value in raw:
             lower = name.lower()
-            if lower not in _DROPPED_RESPONSE_HEADERS:
+            if lower not in _NOT_COPIED_RESPONSE_HEADERS:
                 headers.append((lower, value))
+            elif lower in _URL_RESPONSE_HEADERS:
+                headers.append((lower, self._without_upstream_origin(value)))
             elif lower == b"connection":
                 hop_by_hop = (hop_by_hop or set()) | _connection_tokens(value)
         if hop_by_hop:
             headers = [(name, value) for name, value in headers if name not in hop_by_hop]
         return headers
 
-    async def _upstream_problem(
-        self, scope: Scope, receive: Receive, send: Send, exc: BaseException
-    ) -> None:
+    def _without_upstream_origin(self, url: bytes) -> bytes:
+        """`url` as a path when it points at the upstream (a redirect built from the
+        upstream's own address would send the caller around the gateway); other URLs
+        (a presigned S3 link, say) as they are."""
+        try:
+            parts = urlsplit(url.decode("latin-1"))
+        except ValueError:
+            return url
+        if parts.netloc and (parts.scheme, parts.netloc.lower()) == self._upstream_origin:
+            return urlunsplit(("", "", parts.path or "/", parts.query, parts.fragment)).encode(
+                "latin-1"
+            )
+        return url
+
+    async def _upstream_problem(self, scope: Scope, send: Send, exc: BaseException) -> None:
         error_type = type(exc).__name__
         if isinstance(exc, aiohttp.ConnectionTimeoutError):
             status, title, kind = 504, "Gateway Timeout", "connect_timeout"
@@ -318,7 +361,12 @@ class UpstreamProxy:
             detail = "The upstream service is unreachable or closed the connection."
         UPSTREAM_ERRORS.labels(kind).inc()
         log.warning("upstream_unavailable", status=status, error_type=error_type)
-        await send_problem(scope, receive, send, status, title, detail)
+        await send_problem(scope, _no_body, send, status, title, detail)
+
+
+async def _no_body() -> Message:
+    # The request body was read before the upstream call: nothing is left to receive.
+    return {"type": "http.request", "body": b"", "more_body": False}
 
 
 def trace_headers(caller_trace: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -343,19 +391,18 @@ def trace_headers(caller_trace: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return headers
 
 
-async def _request_body(receive: Receive) -> AsyncIterator[bytes]:
-    """The caller's body, chunk by chunk, as it arrives (never buffered whole)."""
+async def _read_body(receive: Receive) -> bytes | None:
+    """The caller's whole body; None when the caller disconnected before its end."""
+    chunks: list[bytes] = []
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            # The caller went away mid-upload; aborting the upstream request is all
-            # that is left to do.
-            raise aiohttp.ClientPayloadError("client disconnected during the request body")
-        body = message.get("body", b"")
-        if body:
-            yield body
+            return None
+        chunk = message.get("body", b"")
+        if chunk:
+            chunks.append(chunk)
         if not message.get("more_body", False):
-            return
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 class ProxiedPaths:

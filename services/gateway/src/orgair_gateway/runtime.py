@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from orgair_auth import IdentitySigner
 from orgair_config import Settings
@@ -23,8 +23,12 @@ class GatewayResources:
     rate_limiter: RateLimiter
     proxy: UpstreamProxy
     key_policy: RateLimitPolicy
+    # Failed authentications per client address: past `address_policy` they are
+    # answered 429; past `address_ceiling` (the same counter) no uncached key is
+    # looked up for the address any more.
     address_policy: RateLimitPolicy
     sessions: SessionStore
+    address_ceiling: RateLimitPolicy
     # Sent while Redis is down: the policy still holds, the remaining count is unknown.
     policy_only_headers: list[tuple[bytes, bytes]] = field(default_factory=list)
 
@@ -33,6 +37,9 @@ class GatewayResources:
         secret = settings.SECRET_KEY.get_secret_value()
         database = Database.from_settings(settings)
         key_policy = RateLimitPolicy("per-key", settings.RATE_LIMIT_PER_MINUTE)
+        address_policy = RateLimitPolicy(
+            "failed-auth-per-address", settings.RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE
+        )
         return cls(
             settings=settings,
             database=database,
@@ -44,8 +51,9 @@ class GatewayResources:
             ),
             proxy=proxy,
             key_policy=key_policy,
-            address_policy=RateLimitPolicy(
-                "failed-auth-per-address", settings.RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE
+            address_policy=address_policy,
+            address_ceiling=replace(
+                address_policy, quota=settings.RATE_LIMIT_FAILED_AUTH_CEILING_PER_MINUTE
             ),
             sessions=SessionStore.from_url(
                 settings.REDIS_URL,

@@ -12,6 +12,7 @@ from orgair_config import Settings, load_settings_or_exit
 from orgair_init.job import run
 from orgair_init.migrate import wait_for_head
 from orgair_observability import configure_logging
+from orgair_observability.entry_points import one_line_on_failure
 
 USAGE = "usage: python -m orgair_init [wait-for-migrations]"
 
@@ -34,4 +35,6 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    with one_line_on_failure("init"):
+        status = main(sys.argv[1:])
+    sys.exit(status)

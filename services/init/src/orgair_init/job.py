@@ -10,6 +10,7 @@ from orgair_init.migrate import upgrade
 from orgair_init.preflight import CheckResult, run_preflight
 from orgair_init.seed import seed
 from orgair_observability import get_logger
+from orgair_observability.entry_points import describe_exception
 
 log = get_logger(__name__)
 
@@ -33,19 +34,13 @@ def run(settings: Settings, *, stream: TextIO = sys.stderr) -> int:
     try:
         upgrade(settings.database_url)
     except Exception as exc:
-        print(
-            f"init: migration failed: {type(exc).__name__}: {str(exc).splitlines()[0][:300]}",
-            file=stream,
-        )
+        print(f"init: migration failed: {describe_exception(exc)}", file=stream)
         return EXIT_MIGRATION_FAILED
     log.info("migrations_applied")
     try:
         added = seed(settings)
     except Exception as exc:
-        print(
-            f"init: seed failed: {type(exc).__name__}: {str(exc).splitlines()[0][:300]}",
-            file=stream,
-        )
+        print(f"init: seed failed: {describe_exception(exc)}", file=stream)
         return EXIT_SEED_FAILED
     log.info("seed_applied", industries_added=added)
     return EXIT_OK

@@ -24,10 +24,10 @@ from orgair_config import Settings
 from orgair_database import build_engine, describe_url
 from orgair_objectstore import ObjectStore
 from orgair_observability import get_logger
+from orgair_observability.entry_points import describe_exception
 from orgair_observability.redaction import (
     mask_url_password,
     register_secret_values,
-    scrub_registered_secrets,
 )
 from orgair_observability.setting_secrets import secret_values
 
@@ -53,12 +53,6 @@ class CheckResult:
         )
 
 
-def _reason(exc: BaseException) -> str:
-    first_line = (str(exc).strip().splitlines() or [""])[0][:300]
-    text = f"{type(exc).__name__}: {first_line}" if first_line else type(exc).__name__
-    return scrub_registered_secrets(text)
-
-
 def retry_check(name: str, target: str, check: Callable[[], str], *, timeout: float) -> CheckResult:
     """Call `check` until it returns (its text is the success detail) or `timeout` runs
     out: no attempt starts after `timeout` seconds (`stop_before_delay`), so the
@@ -73,7 +67,7 @@ def retry_check(name: str, target: str, check: Callable[[], str], *, timeout: fl
             dependency=name,
             attempt=state.attempt_number,
             retry_in_s=round(state.upcoming_sleep, 2),
-            reason=_reason(error) if error is not None else None,
+            reason=describe_exception(error) if error is not None else None,
         )
 
     attempts = 0
@@ -93,13 +87,17 @@ def retry_check(name: str, target: str, check: Callable[[], str], *, timeout: fl
                 attempts = attempt.retry_state.attempt_number
                 detail = check()
     except Exception as exc:
-        return CheckResult(name, target, False, attempts, _reason(exc))
+        return CheckResult(name, target, False, attempts, describe_exception(exc))
     return CheckResult(name, target, True, attempts, detail)
 
 
 def check_database(settings: Settings, *, timeout: float) -> CheckResult:
     url = settings.database_url
-    engine = build_engine(url)
+    target = describe_url(url)
+    try:
+        engine = build_engine(url)
+    except Exception as exc:  # not transient (a driver option, a folder that cannot exist)
+        return CheckResult("database", target, False, 1, describe_exception(exc))
 
     def ping() -> str:
         with engine.connect() as connection:
@@ -107,7 +105,7 @@ def check_database(settings: Settings, *, timeout: float) -> CheckResult:
         return "SELECT 1 answered"
 
     try:
-        return retry_check("database", describe_url(url), ping, timeout=timeout)
+        return retry_check("database", target, ping, timeout=timeout)
     finally:
         engine.dispose()
 

@@ -9,7 +9,9 @@ from orgair_scoring_api.app import SERVICE, create_app
 
 def main() -> None:
     settings: Settings = load_settings_or_exit(SERVICE)
-    serve_http(create_app(settings), host=settings.SCORING_HOST, port=settings.SCORING_PORT)
+    serve_http(
+        create_app(settings), settings, host=settings.SCORING_HOST, port=settings.SCORING_PORT
+    )
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from functools import partial
 
 from fastapi import APIRouter, FastAPI
 
-from orgair_auth import IdentityVerifier
+from orgair_auth import IdentityVerifier, ReplayGuard
 from orgair_cache import Cache
 from orgair_config import Settings, get_settings
 from orgair_database import Database
@@ -65,6 +65,7 @@ def build_resources(settings: Settings) -> Resources:
             max_skew_seconds=settings.IDENTITY_MAX_SKEW_SECONDS,
         ),
         llm=LLMClient.from_settings(settings, ledger=SqlLedgerSink(database)),
+        replay_guard=ReplayGuard(settings.REDIS_URL),
     )
 
 
@@ -137,6 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             resources.llm.close()
+            await resources.replay_guard.close()
             await resources.job_event_reader.close()
             resources.job_events.close()
             resources.job_queue.close()
@@ -152,6 +154,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url="/openapi.json" if settings.DEBUG else None,
         telemetry=FASTAPI_TELEMETRY,
+        # `/x/` for `/x` is a 404, not a redirect: scoring's redirect would name its own
+        # address, which callers of the gateway must never be sent to.
+        redirect_slashes=False,
     )
     setup_service(app, settings, service=SERVICE)
     install_domain_error_handler(app)

@@ -2,8 +2,9 @@
 
 Scoring is reachable only through the gateway. The gateway authenticates the API
 key and forwards the key id and role in signed headers (`orgair_auth.identity`);
-here the signature and its freshness are verified, so a request that bypassed
-the gateway, or replays an old signature, is refused with 401. Roles are then
+here the signature (over method, target and the body as received), its freshness
+and its nonce are checked, so a request that bypassed the gateway, replays a
+signature (`orgair_auth.replay`) or carries another body is refused with 401. Roles are then
 enforced: every route needs at least `viewer` for reads and `analyst` for
 writes (`gateway_identity_required`, applied to the versioned routers), and an
 endpoint asks for more with `require_role(Role.REVIEWER)`.
@@ -15,11 +16,15 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.requests import ClientDisconnect
 
 from orgair_auth import (
+    EMPTY_BODY_SHA256,
     Identity,
+    IdentityRejection,
     InvalidIdentity,
     Role,
+    body_sha256,
     minimal_role_for_method,
     request_target,
 )
@@ -63,18 +68,29 @@ async def current_identity(request: Request) -> Identity:
     if isinstance(cached, Identity):
         return cached
     resources: Resources = request.app.state.resources
-    verifier = resources.identity_verifier
     target = request_target(
         request.scope.get("raw_path") or request.url.path.encode(), request.scope["query_string"]
     )
+    headers = request.headers
     try:
-        identity = verifier.verify(request.headers, request.method, target)
+        # A request without Content-Length or Transfer-Encoding has no body (RFC 9112
+        # §6.3): nothing to read. Otherwise the body is read here; FastAPI has read it
+        # already for an endpoint that takes one, and keeps it for the endpoint.
+        has_body = "transfer-encoding" in headers or headers.get("content-length", "0") != "0"
+        try:
+            digest = body_sha256(await request.body()) if has_body else EMPTY_BODY_SHA256
+        except ClientDisconnect:
+            raise ProblemError(400, "Bad Request", "The request body ended early.") from None
+        signed = resources.identity_verifier.verify(headers, request.method, target, digest)
+        if not await resources.replay_guard.first_use(signed.nonce, signed.valid_until):
+            raise InvalidIdentity(IdentityRejection.REPLAYED)
     except InvalidIdentity as exc:
         # The reason is for operators; callers only learn to go through the gateway.
         log.warning("identity_rejected", reason=exc.reason.value, path=request.url.path)
         raise _unauthorized(
             "Requests must come through the gateway with a valid API key."
         ) from None
+    identity = signed.identity
     setattr(request.state, _IDENTITY_STATE, identity)
     return identity
 

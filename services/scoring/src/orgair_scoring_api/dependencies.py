@@ -17,10 +17,11 @@ import anyio
 from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
-from orgair_auth import IdentityVerifier
+from orgair_auth import IdentityVerifier, ReplayGuard
 from orgair_cache import Cache
 from orgair_config import Settings
 from orgair_database import Database
+from orgair_database.values import PageNumber
 from orgair_domain.jobs.events import JobEventPublisher, JobEventReader
 from orgair_domain.jobs.queue import JobQueue
 from orgair_domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageRequest
@@ -44,6 +45,8 @@ class Resources:
     # Starting justification and memo jobs checks it (provider keys, today's budget);
     # `/readyz` reports its budget. The calls themselves run in the worker.
     llm: LLMClient
+    # Remembers the identity nonces every replica has seen (single-use signatures).
+    replay_guard: ReplayGuard
 
 
 async def get_resources(request: Request) -> Resources:
@@ -91,7 +94,7 @@ async def get_session(resources: ResourcesDep) -> AsyncIterator[Session]:
 
 
 async def page_request(
-    page: Annotated[int, Query(ge=1, description="1-based page number")] = 1,
+    page: Annotated[PageNumber, Query(description="1-based page number")] = 1,
     page_size: Annotated[
         int, Query(ge=1, le=MAX_PAGE_SIZE, description="items per page")
     ] = DEFAULT_PAGE_SIZE,

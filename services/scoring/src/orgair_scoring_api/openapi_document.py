@@ -22,6 +22,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from orgair_config import Settings
+from orgair_observability.openapi import document_problems
 from orgair_scoring_api.app import api_routers
 
 DEFAULT_V1_PREFIX: str = Settings.model_fields["API_V1_PREFIX"].default
@@ -36,7 +37,7 @@ def scoring_openapi() -> dict[str, Any]:
     )
     for prefix, router in api_routers(DEFAULT_V1_PREFIX, DEFAULT_V2_PREFIX):
         document_app.include_router(router, prefix=prefix)
-    return document_app.openapi()
+    return document_problems(document_app.openapi())
 
 
 def render(document: dict[str, Any]) -> str:

@@ -16,6 +16,7 @@ from pydantic import (
     model_validator,
 )
 
+from orgair_database.values import VISIBLE_TEXT
 from orgair_domain.assessments.status import AssessmentStatus, AssessmentType
 
 Percent = Annotated[float, Field(ge=0, le=100)]
@@ -33,11 +34,16 @@ class ScoringInputs(BaseModel):
         default=None, description="0..1; default 1 - |V^R - H^R|/100"
     )
     timing_factor: float | None = Field(
-        default=None, gt=0, description="Clamped to the profile's bounds; default per sector"
+        default=None,
+        gt=0,
+        allow_inf_nan=False,
+        description="Clamped to the profile's bounds; default per sector",
     )
 
 
-Assessor = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+Assessor = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255), VISIBLE_TEXT
+]
 
 _DATETIME = TypeAdapter(datetime)
 _ISO_DATE_LENGTH = len("2026-01-01")

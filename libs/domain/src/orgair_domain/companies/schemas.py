@@ -6,7 +6,11 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-CompanyName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+from orgair_database.values import VISIBLE_TEXT
+
+CompanyName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255), VISIBLE_TEXT
+]
 Ticker = Annotated[
     str,
     StringConstraints(

@@ -6,12 +6,13 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from orgair_database.values import StoredCount
 from orgair_scoring import Dimension
 
 Score = Annotated[float, Field(ge=0, le=100)]
 Weight = Annotated[float, Field(ge=0, le=1)]
 Confidence = Annotated[float, Field(ge=0, le=1)]
-EvidenceCount = Annotated[int, Field(ge=0)]
+EvidenceCount = StoredCount
 
 
 class DimensionScoreCreate(BaseModel):

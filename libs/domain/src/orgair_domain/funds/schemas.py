@@ -6,8 +6,14 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-FundName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
-Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
+from orgair_database.values import VISIBLE_MULTILINE_TEXT, VISIBLE_TEXT
+
+FundName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255), VISIBLE_TEXT
+]
+Description = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=4000), VISIBLE_MULTILINE_TEXT
+]
 EnterpriseValue = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
 # Enough for the largest funds in one request, small enough for the gateway's body limit.

@@ -8,12 +8,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from orgair_domain.jobs.kinds import JobKind
 from orgair_domain.jobs.states import JobState
+from orgair_domain.parameters.schemas import ProfileName
 
 
 class JobRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    profile: str | None = Field(
+    profile: ProfileName | None = Field(
         default=None, description="Parameter profile name; default PARAM_VERSION"
     )
 

@@ -4,10 +4,15 @@ from typing import Annotated, Literal, Self, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from orgair_database.values import VISIBLE_MULTILINE_TEXT
 from orgair_domain.scores.schemas import ScoreOut
 from orgair_domain.value_creation.schemas import PlanOut
 
-Comment = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+Comment = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=4000),
+    VISIBLE_MULTILINE_TEXT,
+]
 
 ReviewKind: TypeAlias = Literal["score", "value_creation_plan"]
 

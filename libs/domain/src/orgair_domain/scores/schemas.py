@@ -2,12 +2,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from orgair_database.values import VISIBLE_TEXT, StoredCount
 from orgair_domain.assessments.schemas import AssessmentOut
 from orgair_domain.dimension_scores.schemas import DimensionScoreOut
+from orgair_domain.parameters.schemas import ProfileName
 from orgair_domain.scores.review_gate import ReviewStatus
 from orgair_scoring import CompanyInputs
 
@@ -15,7 +17,7 @@ from orgair_scoring import CompanyInputs
 class ScoreRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    profile: str | None = Field(
+    profile: ProfileName | None = Field(
         default=None, description="Parameter profile name; default PARAM_VERSION"
     )
 
@@ -68,14 +70,22 @@ class AssessmentDetailOut(AssessmentOut):
 
 
 class PreviewInputs(CompanyInputs):
-    id: str = Field(default="preview", min_length=1)
+    id: Annotated[str, StringConstraints(min_length=1, max_length=255), VISIBLE_TEXT] = "preview"
+    sector: Annotated[str, StringConstraints(min_length=1, max_length=64), VISIBLE_TEXT] = Field(
+        description="Sector key (case-insensitive); a sector the profile does not list "
+        "uses the profile's default_sector",
+    )
+    # The engine takes any count; over HTTP it is bounded like every stored count.
+    evidence_count: StoredCount = Field(description="n in the Spearman-Brown reliability")
 
 
 class PreviewRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     inputs: PreviewInputs
-    profile: str | None = Field(default=None, description="Base profile; default PARAM_VERSION")
+    profile: ProfileName | None = Field(
+        default=None, description="Base profile; default PARAM_VERSION"
+    )
     overrides: dict[str, Any] | None = Field(
         default=None, description="What-if changes to the profile (any part of ScoringParameters)"
     )

@@ -23,7 +23,7 @@ import aiohttp
 import orjson
 from yarl import URL
 
-from orgair_auth import Identity, request_target
+from orgair_auth import EMPTY_BODY_SHA256, Identity, body_sha256, request_target
 from orgair_gateway.proxy import UpstreamProxy, trace_headers
 from orgair_observability import get_correlation_id, get_logger
 
@@ -183,7 +183,7 @@ class ScoringApi:
 
         The headers are the proxy's for a proxied call: `X-Forwarded-*`, the request's
         correlation id, its trace context, and the gateway's signed identity over the
-        method and target."""
+        method, target and body."""
         method = method.upper()
         encoded_query = urlencode(_query_items(query)) if query else ""
         target = request_target(path, encoded_query)
@@ -201,7 +201,8 @@ class ScoringApi:
         if correlation_id:
             sent.append(("X-Correlation-ID", correlation_id))
         sent.extend(trace_headers([]))
-        sent.extend(self._proxy.signer.sign(caller.identity, method, target))
+        digest = body_sha256(body) if body else EMPTY_BODY_SHA256
+        sent.extend(self._proxy.signer.sign(caller.identity, method, target, digest))
         url = URL(self._proxy.upstream.base_url + target, encoded=True)
         try:
             async with self._proxy.session.request(

@@ -12,13 +12,19 @@ from orgair_domain.assessments import service
 from orgair_domain.assessments.schemas import AssessmentCreate, AssessmentOut, StatusChange
 from orgair_domain.assessments.status import AssessmentStatus, AssessmentType
 from orgair_domain.pagination import Page
+from orgair_observability.openapi import problem_responses
 from orgair_scoring_api.cached_reads import read_model
 from orgair_scoring_api.dependencies import CacheDep, PageDep, ResourcesDep, SessionDep
 
 router = APIRouter(prefix="/assessments", tags=["assessments"])
 
 
-@router.post("", response_model=AssessmentOut, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    response_model=AssessmentOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(400),
+)
 def create_assessment(body: AssessmentCreate, session: SessionDep) -> AssessmentOut:
     return service.create_assessment(session, body)
 
@@ -36,7 +42,7 @@ def list_assessments(
     )
 
 
-@router.get("/{assessment_id}", response_model=AssessmentOut)
+@router.get("/{assessment_id}", response_model=AssessmentOut, responses=problem_responses(404))
 async def get_assessment(
     assessment_id: uuid.UUID, resources: ResourcesDep, response: Response
 ) -> Any:
@@ -57,7 +63,9 @@ async def get_assessment(
     )
 
 
-@router.patch("/{assessment_id}/status", response_model=AssessmentOut)
+@router.patch(
+    "/{assessment_id}/status", response_model=AssessmentOut, responses=problem_responses(400, 404)
+)
 def change_status(
     assessment_id: uuid.UUID, body: StatusChange, session: SessionDep, cache: CacheDep
 ) -> AssessmentOut:

@@ -15,6 +15,7 @@ from orgair_domain.dimension_scores.schemas import (
     DimensionScoreUpdate,
     DimensionWeights,
 )
+from orgair_observability.openapi import problem_responses
 from orgair_scoring_api.cached_reads import read_cached
 from orgair_scoring_api.dependencies import CacheDep, SessionDep, SettingsDep
 
@@ -25,6 +26,7 @@ router = APIRouter(tags=["dimension scores"])
     "/assessments/{assessment_id}/scores",
     response_model=list[DimensionScoreOut],
     status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(400, 404, 409),
 )
 def add_scores(
     assessment_id: uuid.UUID,
@@ -36,7 +38,11 @@ def add_scores(
     return service.add_scores(session, cache, settings, assessment_id, body.scores)
 
 
-@router.get("/assessments/{assessment_id}/scores", response_model=list[DimensionScoreOut])
+@router.get(
+    "/assessments/{assessment_id}/scores",
+    response_model=list[DimensionScoreOut],
+    responses=problem_responses(404),
+)
 def list_scores(
     assessment_id: uuid.UUID, session: SessionDep, cache: CacheDep, settings: SettingsDep
 ) -> Any:
@@ -48,7 +54,9 @@ def list_scores(
     )
 
 
-@router.put("/scores/{score_id}", response_model=DimensionScoreOut)
+@router.put(
+    "/scores/{score_id}", response_model=DimensionScoreOut, responses=problem_responses(404, 409)
+)
 def update_score(
     score_id: uuid.UUID, body: DimensionScoreUpdate, session: SessionDep, cache: CacheDep
 ) -> DimensionScoreOut:

@@ -20,6 +20,7 @@ from orgair_domain.funds.schemas import (
     MemberUpdate,
 )
 from orgair_domain.pagination import Page
+from orgair_observability.openapi import problem_responses
 from orgair_scoring_api.auth import IdentityDep
 from orgair_scoring_api.cached_reads import read_model
 from orgair_scoring_api.dependencies import PageDep, ResourcesDep, SessionDep
@@ -28,7 +29,12 @@ from orgair_scoring_api.dependencies import PageDep, ResourcesDep, SessionDep
 router = APIRouter(prefix="/funds", tags=["funds"])
 
 
-@router.post("", response_model=FundOut, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    response_model=FundOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(400, 409),
+)
 def create_fund(body: FundCreate, session: SessionDep, identity: IdentityDep) -> FundOut:
     return service.create_fund(session, body, actor=identity.key_id)
 
@@ -38,23 +44,25 @@ def list_funds(session: SessionDep, page: PageDep) -> Page[FundOut]:
     return service.list_funds(session, page)
 
 
-@router.get("/{fund_id}", response_model=FundOut)
+@router.get("/{fund_id}", response_model=FundOut, responses=problem_responses(404))
 def get_fund(fund_id: uuid.UUID, session: SessionDep) -> FundOut:
     return service.get_fund(session, fund_id)
 
 
-@router.patch("/{fund_id}", response_model=FundOut)
+@router.patch("/{fund_id}", response_model=FundOut, responses=problem_responses(404))
 def update_fund(fund_id: uuid.UUID, body: FundUpdate, session: SessionDep) -> FundOut:
     return service.update_fund(session, fund_id, body)
 
 
-@router.delete("/{fund_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{fund_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(404, 409)
+)
 def delete_fund(fund_id: uuid.UUID, session: SessionDep) -> Response:
     service.delete_fund(session, fund_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/{fund_id}/summary", response_model=FundSummaryOut)
+@router.get("/{fund_id}/summary", response_model=FundSummaryOut, responses=problem_responses(404))
 async def fund_summary(fund_id: uuid.UUID, resources: ResourcesDep) -> Any:
     """Fund-AI-R over the current approved Org-AI-R of the members, and its breakdown."""
 
@@ -73,7 +81,7 @@ async def fund_summary(fund_id: uuid.UUID, resources: ResourcesDep) -> Any:
     )
 
 
-@router.get("/{fund_id}/members", response_model=Page[MemberOut])
+@router.get("/{fund_id}/members", response_model=Page[MemberOut], responses=problem_responses(404))
 def list_members(
     fund_id: uuid.UUID, session: SessionDep, page: PageDep, include_removed: bool = False
 ) -> Page[MemberOut]:
@@ -82,7 +90,10 @@ def list_members(
 
 
 @router.post(
-    "/{fund_id}/members", response_model=list[MemberOut], status_code=status.HTTP_201_CREATED
+    "/{fund_id}/members",
+    response_model=list[MemberOut],
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(400, 404, 409),
 )
 def add_members(
     fund_id: uuid.UUID, body: MembersAdd, session: SessionDep, identity: IdentityDep
@@ -90,7 +101,9 @@ def add_members(
     return service.add_members(session, fund_id, body.members, actor=identity.key_id)
 
 
-@router.put("/{fund_id}/members/{company_id}", response_model=MemberOut)
+@router.put(
+    "/{fund_id}/members/{company_id}", response_model=MemberOut, responses=problem_responses(404)
+)
 def update_member(
     fund_id: uuid.UUID,
     company_id: uuid.UUID,
@@ -102,7 +115,11 @@ def update_member(
     return service.update_member(session, fund_id, company_id, body, actor=identity.key_id)
 
 
-@router.delete("/{fund_id}/members/{company_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{fund_id}/members/{company_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(404),
+)
 def remove_member(
     fund_id: uuid.UUID, company_id: uuid.UUID, session: SessionDep, identity: IdentityDep
 ) -> Response:

@@ -10,6 +10,7 @@ from fastapi import APIRouter
 from orgair_domain import cache_keys
 from orgair_domain.industries import service
 from orgair_domain.industries.schemas import IndustryOut
+from orgair_observability.openapi import problem_responses
 from orgair_scoring_api.cached_reads import read_model
 from orgair_scoring_api.dependencies import ResourcesDep
 
@@ -28,7 +29,7 @@ async def list_industries(resources: ResourcesDep) -> Any:
     )
 
 
-@router.get("/{industry_id}", response_model=IndustryOut)
+@router.get("/{industry_id}", response_model=IndustryOut, responses=problem_responses(404))
 async def get_industry(industry_id: uuid.UUID, resources: ResourcesDep) -> Any:
     return await read_model(
         resources,

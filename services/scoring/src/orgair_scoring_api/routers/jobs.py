@@ -17,6 +17,7 @@ from orgair_domain.jobs.events import EVENT_ID
 from orgair_domain.jobs.schemas import JobOut, JobRequest, JobSummaryOut, ReportLinkOut
 from orgair_domain.pagination import Page
 from orgair_observability import BadRequest
+from orgair_observability.openapi import problem_responses
 from orgair_scoring_api.auth import IdentityDep, require_role
 from orgair_scoring_api.dependencies import PageDep, ResourcesDep, SessionDep, SettingsDep
 from orgair_scoring_api.job_event_stream import job_event_stream
@@ -38,6 +39,7 @@ SSE_HEADERS = {
     response_model=JobOut,
     status_code=status.HTTP_202_ACCEPTED,
     dependencies=[Depends(require_role(Role.ANALYST))],
+    responses=problem_responses(400, 404, 409, 422, 503),
 )
 def start_fund_job(
     fund_id: uuid.UUID,
@@ -47,7 +49,14 @@ def start_fund_job(
     resources: ResourcesDep,
     identity: IdentityDep,
     body: JobRequest | None = None,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    idempotency_key: Annotated[
+        str | None,
+        # Checked below (a 400 naming the header); documented here.
+        Header(
+            alias="Idempotency-Key",
+            json_schema_extra={"pattern": f"^{IDEMPOTENCY_KEY.pattern}$", "maxLength": 255},
+        ),
+    ] = None,
 ) -> JobOut:
     """Score every member's latest submitted assessment in the background.
 
@@ -75,7 +84,11 @@ def start_fund_job(
     return job
 
 
-@router.get("/funds/{fund_id}/scoring-jobs", response_model=Page[JobSummaryOut])
+@router.get(
+    "/funds/{fund_id}/scoring-jobs",
+    response_model=Page[JobSummaryOut],
+    responses=problem_responses(404),
+)
 def list_fund_jobs(
     fund_id: uuid.UUID, session: SessionDep, settings: SettingsDep, page: PageDep
 ) -> Page[JobSummaryOut]:
@@ -83,13 +96,16 @@ def list_fund_jobs(
     return scoring_jobs.list_fund_jobs(session, settings, fund_id, page)
 
 
-@router.get("/jobs/{job_id}", response_model=JobOut)
+@router.get("/jobs/{job_id}", response_model=JobOut, responses=problem_responses(404))
 def get_job(job_id: uuid.UUID, session: SessionDep, settings: SettingsDep) -> JobOut:
     return service.get_job(session, settings, job_id)
 
 
 @router.delete(
-    "/jobs/{job_id}", response_model=JobOut, dependencies=[Depends(require_role(Role.ANALYST))]
+    "/jobs/{job_id}",
+    response_model=JobOut,
+    dependencies=[Depends(require_role(Role.ANALYST))],
+    responses=problem_responses(404, 409),
 )
 def cancel_job(
     job_id: uuid.UUID, session: SessionDep, resources: ResourcesDep, identity: IdentityDep
@@ -100,7 +116,9 @@ def cancel_job(
     )
 
 
-@router.get("/jobs/{job_id}/report", response_model=ReportLinkOut)
+@router.get(
+    "/jobs/{job_id}/report", response_model=ReportLinkOut, responses=problem_responses(404, 409)
+)
 def report_link(
     job_id: uuid.UUID,
     session: SessionDep,
@@ -111,11 +129,25 @@ def report_link(
     return service.report_link(session, resources.settings, resources.objects, job_id, format)
 
 
-@router.get("/jobs/{job_id}/events", response_class=StreamingResponse)
+@router.get(
+    "/jobs/{job_id}/events",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "The job's events, as Server-Sent Events",
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        },
+        **problem_responses(400, 404),
+    },
+)
 def job_events(
     job_id: uuid.UUID,
     resources: ResourcesDep,
-    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+    last_event_id: Annotated[
+        str | None,
+        # Checked below (a 400 naming the header); documented here.
+        Header(alias="Last-Event-ID", json_schema_extra={"pattern": f"^{EVENT_ID.pattern}$"}),
+    ] = None,
 ) -> StreamingResponse:
     """Server-Sent Events: `progress`, `company_failed`, then `completed`.
 

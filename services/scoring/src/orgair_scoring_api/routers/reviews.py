@@ -12,6 +12,7 @@ from orgair_domain.pagination import Page
 from orgair_domain.reviews import service
 from orgair_domain.reviews.schemas import DecisionRequest, ReviewItem, ReviewKind
 from orgair_domain.scores.review_gate import ReviewStatus
+from orgair_observability.openapi import problem_responses
 from orgair_scoring_api.auth import IdentityDep, require_role
 from orgair_scoring_api.dependencies import CacheDep, PageDep, SessionDep
 
@@ -34,6 +35,7 @@ def list_reviews(
     "/{review_id}/decision",
     response_model=ReviewItem,
     dependencies=[Depends(require_role(Role.REVIEWER))],
+    responses=problem_responses(404, 409),
 )
 def decide(
     review_id: uuid.UUID,

@@ -18,6 +18,7 @@ from orgair_domain.scores.schemas import (
     ScoreOut,
     ScoreRequest,
 )
+from orgair_observability.openapi import problem_responses
 from orgair_scoring_api.auth import IdentityDep
 from orgair_scoring_api.cached_reads import read_cached
 from orgair_scoring_api.dependencies import CacheDep, SessionDep, SettingsDep
@@ -29,6 +30,7 @@ router = APIRouter(tags=["scores"])
     "/assessments/{assessment_id}/score",
     response_model=ScoreOut,
     status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(404, 409, 422),
 )
 def score_assessment(
     assessment_id: uuid.UUID,
@@ -45,26 +47,38 @@ def score_assessment(
     )  # fmt: skip
 
 
-@router.get("/assessments/{assessment_id}", response_model=AssessmentDetailOut)
+@router.get(
+    "/assessments/{assessment_id}",
+    response_model=AssessmentDetailOut,
+    responses=problem_responses(404),
+)
 def get_assessment(assessment_id: uuid.UUID, session: SessionDep) -> AssessmentDetailOut:
     """The assessment with its dimension scores and every score's full breakdown."""
     return service.assessment_detail(session, assessment_id)
 
 
-@router.patch("/assessments/{assessment_id}/scoring-inputs", response_model=AssessmentOut)
+@router.patch(
+    "/assessments/{assessment_id}/scoring-inputs",
+    response_model=AssessmentOut,
+    responses=problem_responses(404, 409),
+)
 def update_scoring_inputs(
     assessment_id: uuid.UUID, body: ScoringInputs, session: SessionDep, cache: CacheDep
 ) -> AssessmentOut:
     return assessments.update_scoring_inputs(session, cache, assessment_id, body)
 
 
-@router.post("/scoring/preview")
+@router.post("/scoring/preview", responses=problem_responses(422))
 def preview(body: PreviewRequest, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
     """What-if: compute a score from given inputs and profile changes; nothing is stored."""
     return service.preview(session, settings, body)
 
 
-@router.get("/companies/{company_id}/scores", response_model=CompanyScoresOut)
+@router.get(
+    "/companies/{company_id}/scores",
+    response_model=CompanyScoresOut,
+    responses=problem_responses(404),
+)
 def company_scores(
     company_id: uuid.UUID, session: SessionDep, cache: CacheDep, settings: SettingsDep
 ) -> Any:
