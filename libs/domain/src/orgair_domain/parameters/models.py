@@ -22,7 +22,9 @@ class ParameterProfile(UUIDPrimaryKey, CreatedAt, Base):
         Index(None, "created_at", "id"),
         # Named: the convention's name would pass PostgreSQL's 63 characters.
         UniqueConstraint(
-            "version", "parameters_hash", "value_creation_hash",
+            "version",
+            "parameters_hash",
+            "value_creation_hash",
             name="uq_parameter_profiles_version_hashes",
         ),
         {"info": append_only()},
