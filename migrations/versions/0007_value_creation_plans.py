@@ -61,6 +61,7 @@ def upgrade() -> None:
         "value_creation_plans",
         sa.Column("id", UUIDString(), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("updated_at", UTCDateTime(), nullable=False),
         sa.Column("company_id", UUIDString(), nullable=False),
         sa.Column("score_id", UUIDString(), nullable=False),
         sa.Column("profile_id", UUIDString(), nullable=False),
@@ -111,6 +112,9 @@ def upgrade() -> None:
         ["company_id", "approved_at"],
     )
     create_index("ix_value_creation_plans_review_status", "value_creation_plans", ["review_status"])
+    create_index(
+        "ix_value_creation_plans_updated_at_id", "value_creation_plans", ["updated_at", "id"]
+    )
 
     op.create_table(
         "value_creation_plan_decisions",
@@ -132,10 +136,17 @@ def upgrade() -> None:
              "decision IN ('approve', 'reject')"),
         ),
     )  # fmt: skip
+    create_index(
+        "ix_value_creation_plan_decisions_decided_at_id",
+        "value_creation_plan_decisions",
+        ["decided_at", "id"],
+    )
 
 
 def downgrade() -> None:
+    drop_index("ix_value_creation_plan_decisions_decided_at_id", "value_creation_plan_decisions")
     op.drop_table("value_creation_plan_decisions")
+    drop_index("ix_value_creation_plans_updated_at_id", "value_creation_plans")
     drop_index("ix_value_creation_plans_review_status", "value_creation_plans")
     drop_index("ix_value_creation_plans_company_id_approved_at", "value_creation_plans")
     drop_index("ix_value_creation_plans_company_id_created_at", "value_creation_plans")

@@ -141,9 +141,10 @@ def test_append_only_tables_and_change_columns() -> None:
     append_only_tables = {name for name, table in TABLES.items() if table.exported.append_only}
     assert append_only_tables == {
         "industries", "parameter_profiles", "review_decisions", "scoring_job_failures",
-        "llm_calls",
+        "llm_calls", "value_creation_plan_decisions",
     }  # fmt: skip
     assert TABLES["review_decisions"].exported.change_column.name == "decided_at"
+    assert TABLES["value_creation_plan_decisions"].exported.change_column.name == "decided_at"
     for name, table in TABLES.items():
         if name not in append_only_tables:
             assert table.exported.change_column.name == "updated_at", name
