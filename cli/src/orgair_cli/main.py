@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from orgair_cli import dev, keys, operations, score, value_creation
+from orgair_cli import dev, keys, mcp_bridge, operations, score, value_creation
 
 app = typer.Typer(
     name="orgair",
@@ -19,6 +19,7 @@ value_creation.register(app)
 operations.register(app)
 dev.register(app)
 keys.register(app)
+mcp_bridge.register(app)
 
 
 if __name__ == "__main__":
