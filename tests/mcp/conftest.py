@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -64,21 +64,22 @@ class McpStack:
     keys: dict[Role, str]
     portfolio: Portfolio
     log_dir: Path
-    extra: list[Any] = field(default_factory=list)
+    workers: ProcessGroup
 
     @property
     def mcp_url(self) -> str:
         return f"{self.gateway.url}/mcp"
 
     def rest(self, role: Role) -> httpx.Client:
-        return httpx.Client(
-            base_url=self.gateway.url,
-            headers={"Authorization": f"Bearer {self.keys[role]}"},
-            timeout=30,
-        )
+        """The REST API through the same gateway, as a key of `role`."""
+        return _rest_client(self.gateway.url, self.keys[role])
 
     def gateway_settings(self, **overrides: Any) -> Settings:
         return Settings(_env_file=None, **{**self.values, **overrides})
+
+
+def _rest_client(base_url: str, key: str) -> httpx.Client:
+    return httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {key}"}, timeout=30)
 
 
 def _inject_trace_context(request: httpx2.Request) -> None:
@@ -220,18 +221,18 @@ def mcp_stack(
     with serving(create_scoring(settings)) as scoring:
         values["SCORING_URL"] = scoring.url
         with serving(create_gateway(Settings(_env_file=None, **values))) as gateway:
-            rest_keys = keys
-
-            def rest(role: Role) -> httpx.Client:
-                return httpx.Client(
-                    base_url=gateway.url,
-                    headers={"Authorization": f"Bearer {rest_keys[role]}"},
-                    timeout=30,
-                )
-
-            portfolio = _portfolio(rest)
-            workers.start(worker_spec(log_dir / "worker.heartbeat", env=values, cwd=log_dir))
+            portfolio = _portfolio(lambda role: _rest_client(gateway.url, keys[role]))
             try:
-                yield McpStack(settings, values, scoring, gateway, keys, portfolio, log_dir)
+                yield McpStack(settings, values, scoring, gateway, keys, portfolio, log_dir, workers)
             finally:
                 workers.stop()
+
+
+@pytest.fixture(scope="module")
+def fund_worker(mcp_stack: McpStack) -> McpStack:
+    """A Celery worker process (`python -m orgair_worker`) for the stack's fund jobs."""
+    mcp_stack.workers.start(
+        worker_spec(mcp_stack.log_dir / "worker.heartbeat", env=mcp_stack.values,
+                    cwd=mcp_stack.log_dir)
+    )  # fmt: skip
+    return mcp_stack
