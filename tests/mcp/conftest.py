@@ -37,9 +37,14 @@ from tests.gateway.support import ThreadedServer, serving
 from tests.support.servers import RedisServer
 
 DIMENSIONS = (
-    "data_infrastructure", "ai_governance", "technology_stack", "talent_skills",
-    "leadership_vision", "use_case_portfolio", "culture_change",
-)  # fmt: skip
+    "data_infrastructure",
+    "ai_governance",
+    "technology_stack",
+    "talent_skills",
+    "leadership_vision",
+    "use_case_portfolio",
+    "culture_change",
+)
 TECHNOLOGY = "550e8400-e29b-41d4-a716-446655440006"
 MANUFACTURING = "550e8400-e29b-41d4-a716-446655440001"
 
@@ -58,7 +63,7 @@ class Portfolio:
 @dataclass
 class McpStack:
     settings: Settings
-    values: dict[str, str]
+    values: dict[str, Any]
     scoring: ThreadedServer
     gateway: ThreadedServer
     keys: dict[Role, str]
@@ -108,7 +113,7 @@ async def mcp_session(url: str, key: str | None) -> AsyncIterator[Client]:
         yield client
 
 
-def _values(log_dir: Path, redis_server: RedisServer, s3_endpoint: str) -> dict[str, str]:
+def _values(log_dir: Path, redis_server: RedisServer, s3_endpoint: str) -> dict[str, Any]:
     values: dict[str, Any] = {
         "SECRET_KEY": TEST_SECRET_KEY,
         "DATABASE_URL": f"sqlite:///{log_dir / 'orgair.db'}",
@@ -144,18 +149,20 @@ def _issue_keys(settings: Settings) -> dict[Role, str]:
 def _submitted_assessment(api: httpx.Client, company_id: str, value: float) -> str:
     response = api.post(
         "/api/v1/assessments",
-        json={"company_id": company_id, "assessment_type": "due_diligence",
-              "talent_concentration": 0.2, "market_cap_percentile": 0.5},
-    )  # fmt: skip
+        json={
+            "company_id": company_id,
+            "assessment_type": "due_diligence",
+            "talent_concentration": 0.2,
+            "market_cap_percentile": 0.5,
+        },
+    )
     assert response.status_code == 201, response.text
     assessment_id: str = response.json()["id"]
     scores = [{"dimension": d, "score": value, "evidence_count": 3} for d in DIMENSIONS]
     response = api.post(f"/api/v1/assessments/{assessment_id}/scores", json={"scores": scores})
     assert response.status_code == 201, response.text
     for status in ("in_progress", "submitted"):
-        response = api.patch(
-            f"/api/v1/assessments/{assessment_id}/status", json={"status": status}
-        )
+        response = api.patch(f"/api/v1/assessments/{assessment_id}/status", json={"status": status})
         assert response.status_code == 200, response.text
     return assessment_id
 
@@ -188,9 +195,11 @@ def _portfolio(stack_rest: Callable[[Role], httpx.Client]) -> Portfolio:
         submitted = _submitted_assessment(api, ids["Cobalt Systems"], 64)
         response = api.post(
             "/api/v2/funds",
-            json={"name": "Growth Fund I",
-                  "members": [{"company_id": ids[name], "ev_usd": 100_000_000.0} for name in ids]},
-        )  # fmt: skip
+            json={
+                "name": "Growth Fund I",
+                "members": [{"company_id": ids[name], "ev_usd": 100_000_000.0} for name in ids],
+            },
+        )
         assert response.status_code == 201, response.text
         return Portfolio(
             fund_id=response.json()["id"],
@@ -223,7 +232,9 @@ def mcp_stack(
         with serving(create_gateway(Settings(_env_file=None, **values))) as gateway:
             portfolio = _portfolio(lambda role: _rest_client(gateway.url, keys[role]))
             try:
-                yield McpStack(settings, values, scoring, gateway, keys, portfolio, log_dir, workers)
+                yield McpStack(
+                    settings, values, scoring, gateway, keys, portfolio, log_dir, workers
+                )
             finally:
                 workers.stop()
 
@@ -232,7 +243,8 @@ def mcp_stack(
 def fund_worker(mcp_stack: McpStack) -> McpStack:
     """A Celery worker process (`python -m orgair_worker`) for the stack's fund jobs."""
     mcp_stack.workers.start(
-        worker_spec(mcp_stack.log_dir / "worker.heartbeat", env=mcp_stack.values,
-                    cwd=mcp_stack.log_dir)
-    )  # fmt: skip
+        worker_spec(
+            mcp_stack.log_dir / "worker.heartbeat", env=mcp_stack.values, cwd=mcp_stack.log_dir
+        )
+    )
     return mcp_stack

@@ -39,7 +39,7 @@ def metric(gateway_url: str, admin_key: str, name: str, **labels: str) -> float:
     return total
 
 
-async def test_without_a_valid_key_the_endpoint_answers_401(mcp_stack: McpStack) -> None:
+def test_without_a_key_the_endpoint_answers_a_401_problem(mcp_stack: McpStack) -> None:
     response = httpx.post(
         mcp_stack.mcp_url,
         json={"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}},
@@ -49,7 +49,9 @@ async def test_without_a_valid_key_the_endpoint_answers_401(mcp_stack: McpStack)
     assert response.headers["content-type"] == "application/problem+json"
     assert response.headers["www-authenticate"].startswith("Bearer")
 
-    with pytest.raises(Exception):  # noqa: B017, PT011 - the SDK reports a refused connection
+
+async def test_the_sdk_client_cannot_connect_with_an_unknown_key(mcp_stack: McpStack) -> None:
+    with pytest.raises(Exception):  # noqa: B017 - the SDK reports a refused connection
         async with mcp_session(mcp_stack.mcp_url, "oair_" + "x" * 36) as client:
             await client.list_tools()
 
@@ -67,16 +69,18 @@ async def test_a_spent_rate_limit_is_a_tool_error_and_scoring_is_not_called(
         issued = api.post("/admin/keys", json={"name": "mcp limited", "role": "viewer"})
         assert issued.status_code == 201, issued.text
         key = issued.json()["key"]
-        before = metric(gateway.url, admin, "mcp_tool_calls_total", tool="list_funds",
-                        status="rate_limited")  # fmt: skip
+        before = metric(
+            gateway.url, admin, "mcp_tool_calls_total", tool="list_funds", status="rate_limited"
+        )
         results: list[CallToolResult] = []
         async with mcp_session(f"{gateway.url}/mcp", key) as client:
             for _ in range(quota + 1):
                 results.append(await client.call_tool("list_funds", {}))
             with pytest.raises(MCPError) as listing:
                 await client.list_tools()
-        after = metric(gateway.url, admin, "mcp_tool_calls_total", tool="list_funds",
-                       status="rate_limited")  # fmt: skip
+        after = metric(
+            gateway.url, admin, "mcp_tool_calls_total", tool="list_funds", status="rate_limited"
+        )
 
     answered = [result for result in results if not result.is_error]
     refused = [result for result in results if result.is_error]
@@ -109,15 +113,25 @@ async def test_scoring_stopped_is_an_error_never_an_answer(mcp_stack: McpStack) 
                 assert not live.is_error, text_of(live)
 
                 scoring.stop()
-                before = metric(gateway.url, admin, "mcp_tool_calls_total",
-                                tool="get_portfolio_summary", status="unavailable")  # fmt: skip
+                before = metric(
+                    gateway.url,
+                    admin,
+                    "mcp_tool_calls_total",
+                    tool="get_portfolio_summary",
+                    status="unavailable",
+                )
                 down = await client.call_tool("get_portfolio_summary", {"fund_id": fund_id})
                 with pytest.raises(MCPError) as resource:
                     await client.read_resource("orgair://sectors")
                 # The tools are still listed and described: listing needs no scoring.
                 listed = await client.list_tools()
-            after = metric(gateway.url, admin, "mcp_tool_calls_total",
-                           tool="get_portfolio_summary", status="unavailable")  # fmt: skip
+            after = metric(
+                gateway.url,
+                admin,
+                "mcp_tool_calls_total",
+                tool="get_portfolio_summary",
+                status="unavailable",
+            )
     finally:
         scoring.stop()
 

@@ -8,6 +8,7 @@ result must be scoring's answer, projected, never something the MCP layer comput
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from typing import Any
@@ -46,8 +47,9 @@ def text_of(result: CallToolResult) -> str:
 
 def ok(result: CallToolResult) -> dict[str, Any]:
     assert not result.is_error, text_of(result)
-    assert result.structured_content is not None
-    return result.structured_content
+    content: dict[str, Any] | None = result.structured_content
+    assert content is not None
+    return content
 
 
 async def call(stack: McpStack, role: Role, tool: str, **arguments: Any) -> CallToolResult:
@@ -93,8 +95,12 @@ async def test_tool_schemas_are_typed_inputs_and_outputs(mcp_stack: McpStack) ->
     preview = tools["preview_org_air_score"]
     inputs = preview.input_schema["$defs"]["PreviewInputs"]
     assert set(inputs["required"]) == {
-        "sector", "dimensions", "talent_concentration", "market_cap_percentile", "evidence_count"
-    }  # fmt: skip
+        "sector",
+        "dimensions",
+        "talent_concentration",
+        "market_cap_percentile",
+        "evidence_count",
+    }
     assert inputs["additionalProperties"] is False
     # Every tool says which endpoint it calls and answers with a schema.
     for tool in tools.values():
@@ -194,9 +200,8 @@ async def test_calculate_stores_a_score_only_for_a_role_that_may(mcp_stack: McpS
         mcp_stack, Role.VIEWER, "calculate_org_air_score", assessment_id=assessment_id
     )
     assert refused.is_error
-    assert (
-        "Forbidden: This operation needs the analyst role; the API key has viewer."
-        in text_of(refused)
+    assert "Forbidden: This operation needs the analyst role; the API key has viewer." in text_of(
+        refused
     )
     with mcp_stack.rest(Role.VIEWER) as api:
         assert api.get(f"/api/v2/assessments/{assessment_id}").json()["scores"] == []
@@ -214,21 +219,35 @@ async def test_calculate_stores_a_score_only_for_a_role_that_may(mcp_stack: McpS
 
 async def test_calculate_with_an_unknown_profile_is_the_apis_422(mcp_stack: McpStack) -> None:
     result = await call(
-        mcp_stack, Role.ANALYST, "calculate_org_air_score",
-        assessment_id=mcp_stack.portfolio.submitted_assessment_id, profile="v9.9",
-    )  # fmt: skip
+        mcp_stack,
+        Role.ANALYST,
+        "calculate_org_air_score",
+        assessment_id=mcp_stack.portfolio.submitted_assessment_id,
+        profile="v9.9",
+    )
     assert result.is_error
     assert "v9.9" in text_of(result)
 
 
 async def test_preview_is_scorings_what_if_and_stores_nothing(mcp_stack: McpStack) -> None:
-    inputs = {
+    inputs: dict[str, Any] = {
         "sector": "technology",
-        "dimensions": {d: 70.0 for d in (
-            "data_infrastructure", "ai_governance", "technology_stack", "talent_skills",
-            "leadership_vision", "use_case_portfolio", "culture_change")},
-        "talent_concentration": 0.3, "market_cap_percentile": 0.6, "evidence_count": 5,
-    }  # fmt: skip
+        "dimensions": {
+            d: 70.0
+            for d in (
+                "data_infrastructure",
+                "ai_governance",
+                "technology_stack",
+                "talent_skills",
+                "leadership_vision",
+                "use_case_portfolio",
+                "culture_change",
+            )
+        },
+        "talent_concentration": 0.3,
+        "market_cap_percentile": 0.6,
+        "evidence_count": 5,
+    }
     preview = ok(await call(mcp_stack, Role.ANALYST, "preview_org_air_score", inputs=inputs))
     with mcp_stack.rest(Role.ANALYST) as api:
         expected = api.post("/api/v2/scoring/preview", json={"inputs": inputs}).json()
@@ -263,10 +282,14 @@ async def test_review_queue_and_a_reviewers_decision(mcp_stack: McpStack) -> Non
 
     decided = ok(
         await call(
-            mcp_stack, Role.REVIEWER, "decide_review",
-            score_id=pending, decision="approve", comment="Evidence reviewed on site.",
+            mcp_stack,
+            Role.REVIEWER,
+            "decide_review",
+            score_id=pending,
+            decision="approve",
+            comment="Evidence reviewed on site.",
         )
-    )  # fmt: skip
+    )
     assert decided["score"]["review_status"] == "approved"
     assert decided["score"]["review"]["comment"] == "Evidence reviewed on site."
     with mcp_stack.rest(Role.VIEWER) as api:
@@ -288,15 +311,25 @@ async def test_a_fund_job_started_and_followed_to_the_end(fund_worker: McpStack)
     stack = fund_worker
     fund_id = stack.portfolio.fund_id
     started = ok(
-        await call(stack, Role.ANALYST, "start_fund_scoring_job", fund_id=fund_id,
-                   idempotency_key="mcp-job-1")
-    )  # fmt: skip
+        await call(
+            stack,
+            Role.ANALYST,
+            "start_fund_scoring_job",
+            fund_id=fund_id,
+            idempotency_key="mcp-job-1",
+        )
+    )
     assert started["state"] in {"queued", "running", "succeeded"}
     assert started["total"] == 4
     replayed = ok(
-        await call(stack, Role.ANALYST, "start_fund_scoring_job", fund_id=fund_id,
-                   idempotency_key="mcp-job-1")
-    )  # fmt: skip
+        await call(
+            stack,
+            Role.ANALYST,
+            "start_fund_scoring_job",
+            fund_id=fund_id,
+            idempotency_key="mcp-job-1",
+        )
+    )
     assert replayed["id"] == started["id"]
 
     deadline = time.monotonic() + 90
@@ -304,13 +337,15 @@ async def test_a_fund_job_started_and_followed_to_the_end(fund_worker: McpStack)
         progress = ok(await call(stack, Role.VIEWER, "get_job_progress", job_id=started["id"]))
         if progress["state"] in {"succeeded", "failed", "cancelled"} or time.monotonic() > deadline:
             break
-        time.sleep(0.2)
+        await asyncio.sleep(0.2)
     with stack.rest(Role.VIEWER) as api:
         expected = api.get(f"/api/v2/jobs/{started['id']}").json()
     assert progress["state"] == expected["state"] == "succeeded"
     assert (progress["done"], progress["scored"], progress["failed"]) == (
-        expected["done"], expected["scored"], expected["failed"]
-    )  # fmt: skip
+        expected["done"],
+        expected["scored"],
+        expected["failed"],
+    )
     assert progress["report_ready"] is True
     # The member without a submitted assessment failed with scoring's reason.
     assert {e["code"] for e in progress["errors"]} == {e["code"] for e in expected["errors"]}
@@ -369,8 +404,13 @@ async def test_prompts_name_the_tools_and_carry_their_arguments(mcp_stack: McpSt
     assert isinstance(message.content, TextContent)
     text = message.content.text
     assert company in text and "target_org_air=80" in text
-    for tool in ("get_company_scores", "get_assessment", "get_company_evidence",
-                 "run_gap_analysis", "project_ebitda_impact"):  # fmt: skip
+    for tool in (
+        "get_company_scores",
+        "get_assessment",
+        "get_company_evidence",
+        "run_gap_analysis",
+        "project_ebitda_impact",
+    ):
         assert tool in text
     [message] = briefing.messages
     assert isinstance(message.content, TextContent)

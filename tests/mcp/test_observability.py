@@ -23,9 +23,11 @@ from tests.mcp.test_failures import metric
 @pytest.fixture
 def spans() -> Iterator[InMemorySpanExporter]:
     provider = configure_tracing(
-        service="pe-orgair-mcp-tests", version="0.0.0", environment="development",
+        service="pe-orgair-mcp-tests",
+        version="0.0.0",
+        environment="development",
         otlp_endpoint=None,
-    )  # fmt: skip
+    )
     assert isinstance(trace.get_tracer_provider(), TracerProvider)
     exporter = InMemorySpanExporter()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
@@ -53,9 +55,10 @@ async def test_one_trace_from_the_assistant_through_the_gateway_into_scoring(
     in_trace = [s for s in spans.get_finished_spans() if s.context.trace_id == trace_id]
     [tool] = [s for s in in_trace if s.name == "tools/call get_portfolio_summary"]
     [scoring] = [
-        s for s in in_trace
+        s
+        for s in in_trace
         if s.kind == SpanKind.SERVER and s.name == "GET /api/v2/funds/{fund_id}/summary"
-    ]  # fmt: skip
+    ]
     # assistant -> the SDK client's request -> the gateway's server span -> the MCP tool
     # call -> scoring's server span (and scoring's database spans below it)
     gateway = parent_of(tool, in_trace)
@@ -94,8 +97,9 @@ async def test_tool_calls_are_counted_and_timed_per_tool_and_outcome(mcp_stack: 
     def counts() -> tuple[float, float, float]:
         return (
             metric(gateway, admin, "mcp_tool_calls_total", tool="list_funds", status="ok"),
-            metric(gateway, admin, "mcp_tool_calls_total", tool="decide_review",
-                   status="forbidden"),  # fmt: skip
+            metric(
+                gateway, admin, "mcp_tool_calls_total", tool="decide_review", status="forbidden"
+            ),
             metric(gateway, admin, "mcp_tool_duration_seconds_count", tool="list_funds"),
         )
 

@@ -85,9 +85,13 @@ async def test_a_refused_key_and_an_unreachable_gateway_are_errors(mcp_stack: Mc
 
 def test_without_a_key_it_says_so_in_one_line() -> None:
     result = subprocess.run(
-        COMMAND, env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True, timeout=60,
+        COMMAND,
+        env={"PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
         stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+    )
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr.strip().splitlines() == [

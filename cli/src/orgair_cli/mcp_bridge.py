@@ -17,14 +17,13 @@ continues through the gateway into scoring.
 
 from __future__ import annotations
 
-import contextlib
 import os
 from typing import Annotated, Any
 
 import anyio
 import httpx2
-from anyio.abc import TaskGroup, TaskStatus
 import typer
+from anyio.abc import TaskGroup, TaskStatus
 from mcp import Client, MCPError
 from mcp.client.streamable_http import streamable_http_client
 from mcp.server import Server, ServerRequestContext
@@ -319,8 +318,6 @@ def register(app: typer.Typer) -> None:
             )
             raise typer.Exit(2)
         if not gateway_url.startswith(("http://", "https://")):
-            typer.echo(
-                f"orgair mcp: {URL_VARIABLE} must be an http:// or https:// URL", err=True
-            )
+            typer.echo(f"orgair mcp: {URL_VARIABLE} must be an http:// or https:// URL", err=True)
             raise typer.Exit(2)
         anyio.run(serve_stdio, GatewayRelay(gateway_url, api_key))

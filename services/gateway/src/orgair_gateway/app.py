@@ -164,7 +164,9 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
     def edge(inner: ASGIApp, route_for: Callable[[str], str]) -> ASGIApp:
         """The same layers, in the same order, around the proxy or the MCP server
         (setup_service installed the problem handlers the 500 guard uses)."""
-        pipeline = RequestBodyLimitMiddleware(inner, max_body_bytes=settings.GATEWAY_MAX_BODY_BYTES)
+        pipeline: ASGIApp = RequestBodyLimitMiddleware(
+            inner, max_body_bytes=settings.GATEWAY_MAX_BODY_BYTES
+        )
         pipeline = AccessControlMiddleware(
             pipeline, runtime=runtime, open_paths=open_paths, in_band_paths=(MCP_PATH,)
         )

@@ -1,4 +1,4 @@
-"""The gateway's own calls to the scoring API, made as one caller: the request a proxied call would be.
+"""The gateway's own calls to the scoring API as one caller: the request a proxied call would be.
 
 Features of the gateway that answer from scoring's data (the MCP tools at `/mcp`) do
 not keep a copy of any business rule: they call scoring's `/api/v1` and `/api/v2`

@@ -213,4 +213,3 @@ class PlatformCalls:
             raise ResourceError(problem_text(exc.problem)) from None
         except UpstreamUnavailable as exc:
             raise ResourceError(f"{exc.title}: {exc.detail}") from None
-

@@ -46,7 +46,9 @@ _tracer = trace.get_tracer(__name__)
 class MessageMiddleware:
     """The gateway's `ServerMiddleware` (see the module docstring)."""
 
-    async def __call__(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
+    async def __call__(
+        self, ctx: ServerRequestContext[Any, Any], call_next: CallNext
+    ) -> HandlerResult:
         name = ctx.params.get("name") if ctx.params else None
         target = name if isinstance(name, str) else None
         attributes: dict[str, Any] = {

@@ -2,8 +2,8 @@
 
 `orgair://sectors` is the industries table (ids, names, sectors, H^R bases: what the
 company tools' `industry_id` means) and `orgair://parameters/{version}` one parameter
-profile with every number of the model (weights, α, β, λ, δ, the sector tables): what
-a score was computed with. Both are read from scoring as the caller, like the tools,
+profile with every number of the model (weights, alpha, beta, lambda, delta, the sector
+tables): what a score was computed with. Both are read from scoring as the caller, like the tools,
 and given as scoring's JSON unchanged: reference data is the record itself, not a
 summary of it.
 """

@@ -43,7 +43,9 @@ AssessmentId = Annotated[uuid.UUID, Field(description="The assessment's id")]
 FundId = Annotated[uuid.UUID, Field(description="The fund's id")]
 Profile = Annotated[
     str | None,
-    Field(description="Parameter profile name (v1.0, v2.0 or a custom one); default: the platform's"),
+    Field(
+        description="Parameter profile name (v1.0, v2.0 or a custom one); default: the platform's"
+    ),
 ]
 PageNumber = Annotated[int, Field(description="1-based page number")]
 PageSize = Annotated[int, Field(description="Items per page (the API allows up to 100)")]
@@ -71,11 +73,9 @@ class PreviewInputs(BaseModel):
 
 
 def register_tools(server: MCPServer, calls: PlatformCalls) -> None:
-    viewer = {"role": Role.VIEWER, "read_only": True}
-
     # ------------------------------------------------------------- the portfolio
 
-    @calls.tool(server, title="List or find companies", **viewer)
+    @calls.tool(server, title="List or find companies", role=Role.VIEWER, read_only=True)
     async def list_companies(
         search: Annotated[
             str | None, Field(description="Part of the company's name or ticker (any case)")
@@ -89,21 +89,23 @@ def register_tools(server: MCPServer, calls: PlatformCalls) -> None:
         async with calls.calling() as api:
             body = await api.get(
                 api.v1("companies"),
-                {"q": search, "industry_id": str(industry_id) if industry_id else None,
-                 "page": page, "page_size": page_size},
-            )  # fmt: skip
+                {
+                    "q": search,
+                    "industry_id": str(industry_id) if industry_id else None,
+                    "page": page,
+                    "page_size": page_size,
+                },
+            )
             return Listing[CompanyItem].model_validate(body)
 
-    @calls.tool(server, title="List funds", **viewer)
-    async def list_funds(
-        page: PageNumber = 1, page_size: PageSize = 20
-    ) -> Listing[FundItem]:
+    @calls.tool(server, title="List funds", role=Role.VIEWER, read_only=True)
+    async def list_funds(page: PageNumber = 1, page_size: PageSize = 20) -> Listing[FundItem]:
         """Funds with their current member counts (GET /api/v2/funds)."""
         async with calls.calling() as api:
             body = await api.get(api.v2("funds"), {"page": page, "page_size": page_size})
             return Listing[FundItem].model_validate(body)
 
-    @calls.tool(server, title="Portfolio summary of a fund", **viewer)
+    @calls.tool(server, title="Portfolio summary of a fund", role=Role.VIEWER, read_only=True)
     async def get_portfolio_summary(fund_id: FundId) -> PortfolioSummary:
         """Fund-AI-R (EV-weighted Org-AI-R of the members' approved scores), leaders,
         laggards, unscored members and sector concentration
@@ -113,14 +115,14 @@ def register_tools(server: MCPServer, calls: PlatformCalls) -> None:
 
     # ------------------------------------------------------------------- scores
 
-    @calls.tool(server, title="Score history of a company", **viewer)
+    @calls.tool(server, title="Score history of a company", role=Role.VIEWER, read_only=True)
     async def get_company_scores(company_id: CompanyId) -> CompanyScores:
         """The company's current approved Org-AI-R, its trend and the scores computed for
         it, newest first (GET /api/v2/companies/{id}/scores)."""
         async with calls.calling() as api:
             return CompanyScores.of(await api.get(api.v2("companies", company_id, "scores")))
 
-    @calls.tool(server, title="An assessment and its scores", **viewer)
+    @calls.tool(server, title="An assessment and its scores", role=Role.VIEWER, read_only=True)
     async def get_assessment(assessment_id: AssessmentId) -> AssessmentView:
         """An assessment: status, scoring inputs, its seven dimension scores and every
         Org-AI-R computed from it (GET /api/v2/assessments/{id})."""
@@ -128,9 +130,7 @@ def register_tools(server: MCPServer, calls: PlatformCalls) -> None:
             body = await api.get(api.v2("assessments", assessment_id))
             return AssessmentView.model_validate(body)
 
-    @calls.tool(
-        server, title="Calculate the Org-AI-R score", role=Role.ANALYST, read_only=False
-    )
+    @calls.tool(server, title="Calculate the Org-AI-R score", role=Role.ANALYST, read_only=False)
     async def calculate_org_air_score(
         assessment_id: AssessmentId, profile: Profile = None
     ) -> ScoreSummary:
@@ -171,7 +171,7 @@ def register_tools(server: MCPServer, calls: PlatformCalls) -> None:
 
     # ------------------------------------------------------------------ reviews
 
-    @calls.tool(server, title="Review queue", **viewer)
+    @calls.tool(server, title="Review queue", role=Role.VIEWER, read_only=True)
     async def list_review_queue(
         status: Annotated[
             Literal["pending_review", "approved", "rejected", "auto_approved"],
@@ -230,9 +230,9 @@ def register_tools(server: MCPServer, calls: PlatformCalls) -> None:
             )
             return JobProgress.of(body)
 
-    @calls.tool(server, title="Progress of a job", **viewer)
+    @calls.tool(server, title="Progress of a job", role=Role.VIEWER, read_only=True)
     async def get_job_progress(
-        job_id: Annotated[uuid.UUID, Field(description="The job's id")]
+        job_id: Annotated[uuid.UUID, Field(description="The job's id")],
     ) -> JobProgress:
         """A fund scoring job's state and counts (GET /api/v2/jobs/{id})."""
         async with calls.calling() as api:
@@ -240,10 +240,12 @@ def register_tools(server: MCPServer, calls: PlatformCalls) -> None:
 
     # ------------------------------------------------------- evidence and value
 
-    @calls.tool(server, title="Evidence about a company", **viewer)
+    @calls.tool(server, title="Evidence about a company", role=Role.VIEWER, read_only=True)
     async def get_company_evidence(
         company_id: CompanyId,
-        dimension: Annotated[str | None, Field(description="Only evidence for this dimension")] = None,
+        dimension: Annotated[
+            str | None, Field(description="Only evidence for this dimension")
+        ] = None,
         query: Annotated[str | None, Field(description="Full-text search, ranked")] = None,
         limit: Annotated[int, Field(description="How many, best first")] = 10,
     ) -> EvidenceResults:
@@ -266,9 +268,12 @@ def register_tools(server: MCPServer, calls: PlatformCalls) -> None:
             return Justifications.model_validate({"assessment_id": assessment_id, **body})
 
     @calls.tool(
-        server, title="Project the EBITDA impact", role=Role.ANALYST, read_only=False,
+        server,
+        title="Project the EBITDA impact",
+        role=Role.ANALYST,
+        read_only=False,
         idempotent=True,
-    )  # fmt: skip
+    )
     async def project_ebitda_impact(
         target_score: Annotated[float, Field(description="Target Org-AI-R, 0..100")],
         entry_score: Annotated[
@@ -287,10 +292,12 @@ def register_tools(server: MCPServer, calls: PlatformCalls) -> None:
         (POST /api/v2/scoring/ebitda-preview)."""
         async with calls.calling() as api:
             request = {
-                "target_score": target_score, "entry_score": entry_score,
-                "h_r_score": h_r_score, "company_id": str(company_id) if company_id else None,
+                "target_score": target_score,
+                "entry_score": entry_score,
+                "h_r_score": h_r_score,
+                "company_id": str(company_id) if company_id else None,
                 "profile": profile,
-            }  # fmt: skip
+            }
             body = await api.call(
                 "POST",
                 api.v2("scoring", "ebitda-preview"),
@@ -298,8 +305,9 @@ def register_tools(server: MCPServer, calls: PlatformCalls) -> None:
             )
             return EbitdaProjection.model_validate(body)
 
-    @calls.tool(server, title="Gap analysis and improvement plan", role=Role.ANALYST,
-                read_only=False)  # fmt: skip
+    @calls.tool(
+        server, title="Gap analysis and improvement plan", role=Role.ANALYST, read_only=False
+    )
     async def run_gap_analysis(
         company_id: CompanyId,
         target_org_air: Annotated[float, Field(description="The Org-AI-R to reach, 0..100")],
