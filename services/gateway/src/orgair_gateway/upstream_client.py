@@ -1,17 +1,16 @@
 """The gateway's own calls to the scoring API as one caller: the request a proxied call would be.
 
-Features of the gateway that answer from scoring's data (the MCP tools at `/mcp`) do
-not keep a copy of any business rule: they call scoring's `/api/v1` and `/api/v2`
-endpoints as the caller's API key, over the proxy's pooled aiohttp session, with the
-headers the proxy sends for a proxied call — `X-Forwarded-*`, the request's correlation
-id, its trace context, and the gateway's signed identity over the method and target.
-So the API's own checks (roles, validation, the review gate, one job per fund) decide
-every answer, exactly as they would for the same key over HTTP.
+The features of the gateway that answer from scoring's data — the analyst pages at
+`/dashboard` and the MCP tools at `/mcp` — keep no copy of any business rule: they
+call scoring's `/api/v1` and `/api/v2` endpoints as the caller's API key, over the
+proxy's pooled aiohttp session, with the headers the proxy sends for a proxied call:
+`X-Forwarded-*`, the request's correlation id, its trace context, and the gateway's
+signed identity over the method and target. So the API's own checks (roles,
+validation, the review gate, one job per fund) decide every answer, exactly as they
+would for the same key over HTTP, and neither feature imports scoring.
 
 `ScoringApi.open` is the one place such a request is built and signed; every other
-call goes through it. Its shape (`Caller`, `Problem`, `ApiAnswer`, `ApiRefused`,
-`UpstreamUnavailable`) is the one the server-rendered pages use for the same job, so
-the two can share this module.
+call goes through it.
 """
 
 from __future__ import annotations
@@ -33,6 +32,7 @@ from orgair_gateway.proxy import IDENTITY_STATE, UpstreamProxy, trace_headers
 from orgair_observability import get_correlation_id, get_logger
 
 __all__ = [
+    "ABSENT_ENDPOINT",
     "ApiAnswer",
     "ApiRefused",
     "Caller",
@@ -46,6 +46,9 @@ log = get_logger(__name__)
 JSON = "application/json"
 QueryValue = str | int | float | bool
 Query = Mapping[str, QueryValue | None] | Sequence[tuple[str, QueryValue]]
+# Statuses of an endpoint that does not exist (yet) on this scoring version: a page
+# leaves its section out rather than showing anything in its place.
+ABSENT_ENDPOINT = frozenset({404, 405})
 _PROBLEM_MEMBERS = frozenset(
     {"type", "title", "status", "detail", "instance", "errors", "correlation_id"}
 )
@@ -53,7 +56,8 @@ _PROBLEM_MEMBERS = frozenset(
 
 @dataclass(frozen=True)
 class Caller:
-    """Who the gateway calls for: the authenticated key, and the request it came with."""
+    """Who the gateway calls for: the key (a request's, or a dashboard session's), and
+    the request it came with."""
 
     identity: Identity
     client_address: str | None
@@ -281,6 +285,16 @@ class ScoringApi:
     async def get(self, path: str, query: Query | None = None) -> Any:
         """The JSON of a successful GET; `ApiRefused` with the API's problem otherwise."""
         return await self.call("GET", path, query=query)
+
+    async def get_if_present(self, path: str, query: Query | None = None) -> Any | None:
+        """As `get`, but None when this scoring version has no such endpoint (404/405):
+        a page section for an API that is not there is left out, never filled in."""
+        answer = await self.request("GET", path, query=query)
+        if answer.status in ABSENT_ENDPOINT:
+            return None
+        if not answer.ok:
+            raise ApiRefused(answer.problem())
+        return answer.json()
 
 
 def _path(prefix: str, segments: Iterable[object]) -> str:
