@@ -22,6 +22,7 @@ Transport choices:
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 
 from mcp.server._otel import OpenTelemetryMiddleware
@@ -80,6 +81,9 @@ class McpEndpoint:
         )
         self.server = server
         self.app: ASGIApp = server.session_manager.handle_request
+        # The SDK's INFO lines repeat per call what `mcp_tool_called` says; its warnings
+        # and errors (a crashed tool, with its traceback) still come through.
+        logging.getLogger("mcp").setLevel(logging.WARNING)
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
