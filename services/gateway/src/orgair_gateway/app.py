@@ -89,7 +89,6 @@ class GatewayApp(FastAPI):
 def create_app(settings: Settings | None = None) -> GatewayApp:
     settings = settings or get_settings()
     runtime = GatewayRuntime(settings)
-    mcp_endpoints: list[McpEndpoint] = []
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -101,7 +100,9 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
             upstream=settings.scoring_upstream_url,
         )
         try:
-            async with mcp_endpoints[0].running():
+            # The MCP endpoint is built below, once logging is set up.
+            mcp_endpoint: McpEndpoint = app.state.mcp
+            async with mcp_endpoint.running():
                 yield
         finally:
             await runtime.stop()
@@ -183,8 +184,7 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
     app.proxied = edge(runtime.proxy, paths.route)
     app.proxied_paths = paths
     # Built after setup_service: the SDK configures logging only where none is.
-    mcp_endpoint = McpEndpoint(settings, runtime.proxy)
-    mcp_endpoints.append(mcp_endpoint)
+    app.state.mcp = mcp_endpoint = McpEndpoint(settings, runtime.proxy)
     app.mcp = RouteLabel(edge(mcp_endpoint.app, lambda path: MCP_PATH), MCP_PATH)
     return app
 

@@ -1,11 +1,11 @@
 """What the MCP tools return: compact, typed projections of scoring's own answers.
 
 An assistant's context is small and every token of it is paid for, so a tool returns
-the fields a person would look at, not scoring's whole record (the score breakdown,
-the inputs snapshot and the parameter hash stay behind `get_assessment` and the
-REST API). Each model is validated from scoring's JSON as it came: fields it does
-not name are dropped, and nothing is computed here — a number in a result is a
-number scoring answered. The SDK turns each model into the tool's output schema and
+the fields a person would look at, not scoring's whole record (a score's full
+breakdown, its inputs snapshot and its parameter hash stay in the REST API's
+answers). Each model is validated from scoring's JSON as it came: fields it does not
+name are dropped, and nothing is computed here — a number in a result is a number
+scoring answered. The SDK turns each model into the tool's output schema and
 its structured content.
 
 Long lists are cut to `LIST_LIMIT` items with the full count beside them, so a
