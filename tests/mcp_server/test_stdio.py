@@ -14,7 +14,7 @@ from mcp import Client, MCPError, StdioServerParameters
 from mcp.types import TextContent
 
 from orgair_auth import Role
-from tests.mcp.conftest import McpStack, mcp_session
+from tests.mcp_server.conftest import McpStack, mcp_session
 from tests.support.servers import free_port
 
 COMMAND = [sys.executable, "-m", "orgair_cli.main", "mcp"]

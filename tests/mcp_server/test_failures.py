@@ -18,7 +18,7 @@ from mcp.types import CallToolResult, TextContent
 from orgair_auth import Role
 from orgair_gateway.mcp.messages import RATE_LIMITED_CODE
 from tests.gateway.support import ThreadedServer, serving
-from tests.mcp.conftest import McpStack, mcp_session
+from tests.mcp_server.conftest import McpStack, mcp_session
 
 
 def text_of(result: CallToolResult) -> str:

@@ -18,7 +18,7 @@ from mcp import MCPError
 from mcp.types import CallToolResult, TextContent, TextResourceContents
 
 from orgair_auth import Role
-from tests.mcp.conftest import McpStack, mcp_session
+from tests.mcp_server.conftest import McpStack, mcp_session
 
 # The tools whose endpoints exist on scoring today, and the least role each needs
 # (what the REST API enforces for the endpoint behind it).

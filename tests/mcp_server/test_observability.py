@@ -16,8 +16,8 @@ from opentelemetry.trace import SpanKind
 
 from orgair_auth import Role
 from orgair_observability import configure_tracing
-from tests.mcp.conftest import McpStack, mcp_session
-from tests.mcp.test_failures import metric
+from tests.mcp_server.conftest import McpStack, mcp_session
+from tests.mcp_server.test_failures import metric
 
 
 @pytest.fixture
