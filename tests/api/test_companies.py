@@ -133,3 +133,23 @@ def test_filter_by_industry(client: TestClient) -> None:
     listed = client.get(f"{V1}/companies", params={"industry_id": TECHNOLOGY}).json()
     assert [item["id"] for item in listed["items"]] == [tech["id"]]
     assert listed["total"] == 1
+
+
+def test_search_by_part_of_the_name_or_ticker_in_any_case(client: TestClient) -> None:
+    create_company(client, name="Acme Robotics", ticker="acme")
+    create_company(client, name="Beacon 100% Analytics", ticker="BCN", industry_id=TECHNOLOGY)
+    gone = create_company(client, name="Acme Foundry", ticker="AFD")
+    assert client.delete(f"{V1}/companies/{gone['id']}").status_code == 204
+
+    def names(**params: str) -> list[str]:
+        response = client.get(f"{V1}/companies", params=params)
+        assert response.status_code == 200, response.text
+        return sorted(item["name"] for item in response.json()["items"])
+
+    assert names(q="ACME") == ["Acme Robotics"]  # a deleted company is never found
+    assert names(q="bcn") == ["Beacon 100% Analytics"]  # the ticker too
+    assert names(q="100%") == ["Beacon 100% Analytics"]
+    assert names(q="%") == ["Beacon 100% Analytics"]  # LIKE wildcards are text
+    assert names(q="_") == []
+    assert names(q="a", industry_id=MANUFACTURING) == ["Acme Robotics"]
+    assert_problem(client.get(f"{V1}/companies", params={"q": "x" * 256}), 422)

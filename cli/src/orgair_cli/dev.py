@@ -80,6 +80,12 @@ def dev(
             markup=False,
             soft_wrap=True,
         )
+        console.print(
+            f"  AI assistants (MCP): {gateway}/mcp with the same key as a Bearer token, "
+            "or `orgair mcp` on stdio (see README)",
+            markup=False,
+            soft_wrap=True,
+        )
         console.print("  Ctrl-C stops everything\n")
         while not stop.wait(0.5):
             for running in group.running:

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from orgair_cli import dev, keys, local_stack, operations, score, value_creation, warehouse
+from orgair_cli import (
+    dev,
+    keys,
+    local_stack,
+    mcp_bridge,
+    operations,
+    score,
+    value_creation,
+    warehouse,
+)
 from orgair_observability.entry_points import one_line_on_failure
 
 app = typer.Typer(
@@ -23,6 +32,7 @@ dev.register(app)
 keys.register(app)
 warehouse.register(app)
 local_stack.register(app)
+mcp_bridge.register(app)
 
 
 def main() -> None:

@@ -35,6 +35,8 @@ __all__ = [
     "LLM_CALLS",
     "LLM_COST_USD",
     "LLM_SPEND_USD",
+    "MCP_TOOL_CALLS",
+    "MCP_TOOL_DURATION",
     "RATE_LIMIT_REJECTIONS",
     "REVIEWS_PENDING",
     "SCORES_COMPUTED",
@@ -156,6 +158,19 @@ WAREHOUSE_EXPORTS = Counter(
     "orgair_warehouse_exports_total",
     "Periodic export runs, by outcome (complete, partial, failed, skipped).",
     ["outcome"],
+)
+
+# The gateway's MCP endpoint (/mcp): one series per tool, never per argument.
+MCP_TOOL_CALLS = Counter(
+    "mcp_tool_calls_total",
+    "MCP tool calls, by tool and outcome (ok, error, forbidden, rate_limited, unavailable).",
+    ["tool", "status"],
+)
+MCP_TOOL_DURATION = Histogram(
+    "mcp_tool_duration_seconds",
+    "Time to answer an MCP tool call, scoring's answer included, by tool.",
+    ["tool"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
 
 

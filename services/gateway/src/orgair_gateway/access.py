@@ -33,11 +33,20 @@ first, and only failures are counted. What still bounds guessing:
 
 Keys carry 178 random bits, so the limits are there to keep the key store's load
 bounded and the guessing rate visible, not to make guessing infeasible.
+
+Paths in `in_band_paths` (the MCP endpoint) speak a protocol that carries its own
+errors: every message is a POST, and a refusal the assistant's model should read is a
+tool error, not an HTTP status its client turns into a broken connection. For them
+the key is authenticated and counted here as for any request (401 stays an HTTP
+answer), but a spent budget is handed to the endpoint as an `InBandRefusal` in the
+request state instead of a 429, and the method's role floor is left to the endpoint,
+which checks each operation's role itself.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -51,7 +60,7 @@ from orgair_gateway.runtime import GatewayRuntime
 from orgair_observability import get_logger
 from orgair_observability.metrics import RATE_LIMIT_REJECTIONS
 
-__all__ = ["AccessControlMiddleware"]
+__all__ = ["REFUSAL_STATE", "AccessControlMiddleware", "InBandRefusal"]
 
 log = get_logger(__name__)
 
@@ -59,6 +68,18 @@ UNAUTHORIZED_DETAIL = (
     "A valid API key is required: send it as 'Authorization: Bearer <key>' or 'X-API-Key: <key>'."
 )
 _WWW_AUTHENTICATE = ("WWW-Authenticate", 'Bearer realm="orgair"')
+
+REFUSAL_STATE = "refusal"
+
+
+@dataclass(frozen=True)
+class InBandRefusal:
+    """A refusal an in-band endpoint must answer in its own protocol: the problem it
+    would otherwise have been."""
+
+    status: int
+    title: str
+    detail: str
 
 
 class AccessControlMiddleware:
@@ -69,6 +90,7 @@ class AccessControlMiddleware:
         runtime: GatewayRuntime,
         open_paths: Iterable[str],
         own_auth_prefixes: Iterable[str] = (),
+        in_band_paths: Iterable[str] = (),
     ) -> None:
         self.app = app
         self.runtime = runtime
@@ -76,6 +98,7 @@ class AccessControlMiddleware:
         prefixes = tuple(prefix.rstrip("/") for prefix in own_auth_prefixes)
         self._own_auth_paths = frozenset(prefixes)
         self._own_auth_under = tuple(prefix + "/" for prefix in prefixes)
+        self.in_band_paths = frozenset(in_band_paths)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in self.open_paths:
@@ -113,17 +136,22 @@ class AccessControlMiddleware:
         structlog.contextvars.bind_contextvars(caller_id=identity.key_id)
         decision = await limiter.hit(resources.key_policy, f"key:{identity.key_id}")
         rate_headers = decision.raw_headers() if decision else resources.policy_only_headers
+        in_band = scope["path"] in self.in_band_paths
         if decision is not None and not decision.allowed:
             RATE_LIMIT_REJECTIONS.labels("api_key").inc()
-            await send_problem(
-                scope, receive, send, 429, "Too Many Requests",
+            detail = (
                 f"This API key may make {decision.policy.quota} requests per "
-                f"{decision.policy.window_seconds} s; retry after {decision.reset_seconds} s.",
-                headers=decision.headers(),
-            )  # fmt: skip
-            return
+                f"{decision.policy.window_seconds} s; retry after {decision.reset_seconds} s."
+            )
+            if not in_band:
+                await send_problem(
+                    scope, receive, send, 429, "Too Many Requests", detail,
+                    headers=decision.headers(),
+                )  # fmt: skip
+                return
+            state(scope)[REFUSAL_STATE] = InBandRefusal(429, "Too Many Requests", detail)
 
-        required = minimal_role_for_method(scope["method"])
+        required = Role.VIEWER if in_band else minimal_role_for_method(scope["method"])
         if not identity.role.grants(required):
             await _forbidden(scope, receive, send, identity.role, required, rate_headers)
             return

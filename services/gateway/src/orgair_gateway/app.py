@@ -11,19 +11,22 @@ Two request paths share one set of pure-ASGI layers, outermost first:
     access control                (API key, rate limits, role floor; probes open)
     request body limit
 
-then either the proxy (/api/v1/*, /api/v2/* -> scoring, streamed) or FastAPI's
-routing (probes, /admin/keys, /metrics, /openapi.json, /docs in DEBUG, and the
-analyst pages under /dashboard, which authenticate their session cookie themselves).
+then either the proxy (/api/v1/*, /api/v2/* -> scoring, streamed), the MCP
+endpoint (/mcp, the official SDK's Streamable HTTP server, whose tools call scoring
+as the caller: orgair_gateway.mcp) or FastAPI's routing (probes, /admin/keys,
+/metrics, /openapi.json, /docs in DEBUG, and the analyst pages under /dashboard,
+which authenticate their session cookie themselves).
 
-Proxied requests never enter FastAPI: `GatewayApp` hands them to a pipeline of
-the same layers built around the proxy, so they skip FastAPI's span, exception
-and body-limit middleware and its routing (DESIGN §4: keep the proxied path out
-of framework routing). The gateway's own endpoints go through FastAPI as usual.
+Proxied and MCP requests never enter FastAPI: `GatewayApp` hands each to a pipeline
+of the same layers built around the proxy or the MCP server, so they skip FastAPI's
+span, exception and body-limit middleware and its routing (DESIGN §4: keep the
+proxied path out of framework routing). The gateway's own endpoints go through
+FastAPI as usual.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -32,6 +35,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.middleware.errors import ServerErrorMiddleware
+from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from orgair_config import Settings, get_settings
@@ -40,6 +44,7 @@ from orgair_gateway.access import AccessControlMiddleware
 from orgair_gateway.body_limit import RequestBodyLimitMiddleware
 from orgair_gateway.dashboard.mount import PREFIX as DASHBOARD_PREFIX
 from orgair_gateway.dashboard.mount import mount_dashboard
+from orgair_gateway.mcp import MCP_PATH, McpEndpoint
 from orgair_gateway.openapi import public_openapi
 from orgair_gateway.proxy import ProxiedPaths
 from orgair_gateway.runtime import GatewayRuntime
@@ -60,22 +65,24 @@ log = get_logger(__name__)
 
 
 class GatewayApp(FastAPI):
-    """FastAPI for the gateway's own endpoints; proxied paths go to `proxied` instead."""
+    """FastAPI for the gateway's own endpoints; proxied paths go to `proxied` and the
+    MCP endpoint to `mcp` instead."""
 
     proxied: ASGIApp | None = None
     proxied_paths: ProxiedPaths | None = None
+    mcp: ASGIApp | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        paths, proxied = self.proxied_paths, self.proxied
-        if (
-            proxied is not None
-            and paths is not None
-            and scope["type"] == "http"
-            and paths.matches(scope["path"])
-        ):
-            scope["app"] = self
-            await proxied(scope, receive, send)
-            return
+        if scope["type"] == "http":
+            paths, proxied = self.proxied_paths, self.proxied
+            if proxied is not None and paths is not None and paths.matches(scope["path"]):
+                scope["app"] = self
+                await proxied(scope, receive, send)
+                return
+            if self.mcp is not None and scope["path"] == MCP_PATH:
+                scope["app"] = self
+                await self.mcp(scope, receive, send)
+                return
         await super().__call__(scope, receive, send)
 
 
@@ -93,7 +100,10 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
             upstream=settings.scoring_upstream_url,
         )
         try:
-            yield
+            # The MCP endpoint is built below, once logging is set up.
+            mcp_endpoint: McpEndpoint = app.state.mcp
+            async with mcp_endpoint.running():
+                yield
         finally:
             await runtime.stop()
             log.info("service_stopped")
@@ -153,22 +163,45 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
     )
 
     paths = ProxiedPaths(proxied_prefixes)
-    # The same layers, in the same order, around the proxy (setup_service installed the
-    # problem handlers the 500 guard uses).
-    pipeline: ASGIApp = runtime.proxy
-    pipeline = RequestBodyLimitMiddleware(pipeline, max_body_bytes=settings.GATEWAY_MAX_BODY_BYTES)
-    pipeline = AccessControlMiddleware(pipeline, runtime=runtime, open_paths=open_paths)
-    if settings.CORS_ALLOW_ORIGINS:
-        pipeline = CORSMiddleware(pipeline, **cors_options(settings))
-    pipeline = SecurityHeadersMiddleware(pipeline)
-    pipeline = MetricsMiddleware(pipeline, service=SERVICE, proxied_prefixes=proxied_prefixes)
-    pipeline = CorrelationIdMiddleware(pipeline)
-    pipeline = ServerErrorMiddleware(
-        pipeline, handler=app.exception_handlers.get(Exception), debug=settings.DEBUG
-    )
-    app.proxied = ServerSpanMiddleware(pipeline, route_for=paths.route)
+
+    def edge(inner: ASGIApp, route_for: Callable[[str], str]) -> ASGIApp:
+        """The same layers, in the same order, around the proxy or the MCP server
+        (setup_service installed the problem handlers the 500 guard uses)."""
+        pipeline: ASGIApp = RequestBodyLimitMiddleware(
+            inner, max_body_bytes=settings.GATEWAY_MAX_BODY_BYTES
+        )
+        pipeline = AccessControlMiddleware(
+            pipeline, runtime=runtime, open_paths=open_paths, in_band_paths=(MCP_PATH,)
+        )
+        if settings.CORS_ALLOW_ORIGINS:
+            pipeline = CORSMiddleware(pipeline, **cors_options(settings))
+        pipeline = SecurityHeadersMiddleware(pipeline)
+        pipeline = MetricsMiddleware(pipeline, service=SERVICE, proxied_prefixes=proxied_prefixes)
+        pipeline = CorrelationIdMiddleware(pipeline)
+        pipeline = ServerErrorMiddleware(
+            pipeline, handler=app.exception_handlers.get(Exception), debug=settings.DEBUG
+        )
+        return ServerSpanMiddleware(pipeline, route_for=route_for)
+
+    app.proxied = edge(runtime.proxy, paths.route)
     app.proxied_paths = paths
+    # Built after setup_service: the SDK configures logging only where none is.
+    app.state.mcp = mcp_endpoint = McpEndpoint(settings, runtime.proxy)
+    app.mcp = RouteLabel(edge(mcp_endpoint.app, lambda path: MCP_PATH), MCP_PATH)
     return app
+
+
+class RouteLabel:
+    """Names the route of a request served outside FastAPI's routing, so the metrics
+    label it with its template (even when the access layer refuses it)."""
+
+    def __init__(self, app: ASGIApp, path: str) -> None:
+        self.app = app
+        self.route = Route(path, endpoint=app)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope["route"] = self.route
+        await self.app(scope, receive, send)
 
 
 def cors_options(settings: Settings) -> dict[str, Any]:

@@ -151,7 +151,7 @@ class UpstreamProxy:
 
     @property
     def session(self) -> aiohttp.ClientSession:
-        """The pooled upstream session (the dashboard's API calls share it)."""
+        """The pooled upstream session (the gateway's own calls to scoring share it)."""
         if self._session is None:
             raise RuntimeError("UpstreamProxy.start() was not awaited (lifespan)")
         return self._session

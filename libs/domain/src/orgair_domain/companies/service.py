@@ -51,9 +51,13 @@ def get_company(session: Session, company_id: uuid.UUID) -> CompanyOut:
 
 
 def list_companies(
-    session: Session, *, industry_id: uuid.UUID | None, page: PageRequest
+    session: Session,
+    *,
+    industry_id: uuid.UUID | None,
+    page: PageRequest,
+    search: str | None = None,
 ) -> Page[CompanyOut]:
-    rows = paginate(session, repository.active_query(industry_id), page)
+    rows = paginate(session, repository.active_query(industry_id, search), page)
     return rows.map(lambda companies: [_out(company) for company in companies])
 
 

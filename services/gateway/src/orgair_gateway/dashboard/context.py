@@ -34,8 +34,8 @@ from orgair_gateway.dashboard.sessions import (
     Notice,
     SessionsUnavailable,
 )
-from orgair_gateway.dashboard.upstream import Caller, ScoringApi
 from orgair_gateway.runtime import GatewayResources
+from orgair_gateway.upstream_client import Caller, ScoringApi
 from orgair_observability import get_logger, problem_response
 from orgair_observability.metrics import RATE_LIMIT_REJECTIONS
 

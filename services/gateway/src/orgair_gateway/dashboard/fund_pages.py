@@ -39,7 +39,7 @@ from orgair_gateway.dashboard.tables import (
     page_locally,
     page_through_api,
 )
-from orgair_gateway.dashboard.upstream import ScoringApi
+from orgair_gateway.upstream_client import ScoringApi
 
 __all__ = ["JOBS_TABLE", "router"]
 

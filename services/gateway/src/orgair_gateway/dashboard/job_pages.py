@@ -34,7 +34,7 @@ from orgair_gateway.dashboard.context import (
 )
 from orgair_gateway.dashboard.lookups import company_names
 from orgair_gateway.dashboard.tables import Column, Filter, TableSpec, page_locally
-from orgair_gateway.dashboard.upstream import UpstreamUnavailable
+from orgair_gateway.upstream_client import UpstreamUnavailable
 from orgair_observability import get_logger
 
 __all__ = ["router"]

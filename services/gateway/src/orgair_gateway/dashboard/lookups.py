@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 
-from orgair_gateway.dashboard.upstream import ScoringApi
+from orgair_gateway.upstream_client import ScoringApi
 
 __all__ = ["company_names"]
 

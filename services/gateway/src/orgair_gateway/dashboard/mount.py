@@ -26,7 +26,7 @@ from orgair_gateway.dashboard.context import (
     context_of,
     error_response,
 )
-from orgair_gateway.dashboard.upstream import ApiRefused, UpstreamUnavailable
+from orgair_gateway.upstream_client import ApiRefused, UpstreamUnavailable
 from orgair_observability import get_logger
 
 __all__ = ["PREFIX", "mount_dashboard"]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from orgair_domain import cache_keys
 from orgair_domain.companies import service
@@ -30,9 +30,15 @@ def create_company(body: CompanyCreate, session: SessionDep) -> CompanyOut:
 
 @router.get("", response_model=Page[CompanyOut])
 def list_companies(
-    session: SessionDep, page: PageDep, industry_id: uuid.UUID | None = None
+    session: SessionDep,
+    page: PageDep,
+    industry_id: uuid.UUID | None = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=255, description="Part of the name or ticker, in any case"),
+    ] = None,
 ) -> Page[CompanyOut]:
-    return service.list_companies(session, industry_id=industry_id, page=page)
+    return service.list_companies(session, industry_id=industry_id, page=page, search=q)
 
 
 @router.get("/{company_id}", response_model=CompanyOut, responses=problem_responses(404))

@@ -1,14 +1,16 @@
-"""The dashboard's calls to the scoring API: the request a proxied API call would make.
+"""The gateway's own calls to the scoring API as one caller: the request a proxied call would be.
 
-Every page gets its data from scoring's `/api/v1` and `/api/v2` endpoints, called as
-the signed-in key, over the proxy's pooled aiohttp session, signed by the gateway's
-identity signer, with the forwarding, correlation and trace headers the proxy sends.
-So a page shows what the API answers to the same key, and the API's own rules (roles,
-validation, the review gate, one job per fund) decide every write: the dashboard
-keeps no copy of them and does not import scoring.
+The features of the gateway that answer from scoring's data — the analyst pages at
+`/dashboard` and the MCP tools at `/mcp` — keep no copy of any business rule: they
+call scoring's `/api/v1` and `/api/v2` endpoints as the caller's API key, over the
+proxy's pooled aiohttp session, with the headers the proxy sends for a proxied call:
+`X-Forwarded-*`, the request's correlation id, its trace context, and the gateway's
+signed identity over the method and target. So the API's own checks (roles,
+validation, the review gate, one job per fund) decide every answer, exactly as they
+would for the same key over HTTP, and neither feature imports scoring.
 
-`ScoringApi.open` is the one place an upstream request is built and signed; every
-other call here goes through it.
+`ScoringApi.open` is the one place such a request is built and signed; every other
+call goes through it.
 """
 
 from __future__ import annotations
@@ -21,13 +23,16 @@ from urllib.parse import quote, urlencode
 
 import aiohttp
 import orjson
+from starlette.types import Scope
 from yarl import URL
 
 from orgair_auth import EMPTY_BODY_SHA256, Identity, body_sha256, request_target
-from orgair_gateway.proxy import UpstreamProxy, trace_headers
+from orgair_gateway.asgi import header_value, state
+from orgair_gateway.proxy import IDENTITY_STATE, UpstreamProxy, trace_headers
 from orgair_observability import get_correlation_id, get_logger
 
 __all__ = [
+    "ABSENT_ENDPOINT",
     "ApiAnswer",
     "ApiRefused",
     "Caller",
@@ -41,8 +46,8 @@ log = get_logger(__name__)
 JSON = "application/json"
 QueryValue = str | int | float | bool
 Query = Mapping[str, QueryValue | None] | Sequence[tuple[str, QueryValue]]
-# Statuses of an endpoint that does not exist (yet) on this scoring version: the
-# page leaves its section out rather than showing anything in its place.
+# Statuses of an endpoint that does not exist (yet) on this scoring version: a page
+# leaves its section out rather than showing anything in its place.
 ABSENT_ENDPOINT = frozenset({404, 405})
 _PROBLEM_MEMBERS = frozenset(
     {"type", "title", "status", "detail", "instance", "errors", "correlation_id"}
@@ -51,17 +56,34 @@ _PROBLEM_MEMBERS = frozenset(
 
 @dataclass(frozen=True)
 class Caller:
-    """Who the dashboard calls for: the session's key, and the browser's request."""
+    """Who the gateway calls for: the key (a request's, or a dashboard session's), and
+    the request it came with."""
 
     identity: Identity
     client_address: str | None
     scheme: str
     host: str | None
 
+    @classmethod
+    def of_request(cls, scope: Scope) -> Caller:
+        """The caller of a request the access layer authenticated (its identity is in
+        the request state; a request without one never gets this far)."""
+        identity = state(scope).get(IDENTITY_STATE)
+        if not isinstance(identity, Identity):
+            raise RuntimeError("the request was not authenticated by the access layer")
+        client = scope.get("client")
+        host = header_value(scope, b"host")
+        return cls(
+            identity=identity,
+            client_address=str(client[0]) if client else None,
+            scheme=str(scope.get("scheme", "http")),
+            host=host.decode("latin-1") if host else None,
+        )
+
 
 @dataclass(frozen=True)
 class Problem:
-    """What a page shows of a refusal: the API's problem details, as it sent them."""
+    """An API refusal as scoring sent it (RFC 9457 members plus any extensions)."""
 
     status: int
     title: str
@@ -110,12 +132,16 @@ class ApiRefused(Exception):
 
 
 class UpstreamUnavailable(Exception):
-    """Scoring could not be reached or did not answer in time (502 / 504 to the browser)."""
+    """Scoring could not be reached or did not answer in time (502 / 504)."""
 
     def __init__(self, status: int, detail: str) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
+
+    @property
+    def title(self) -> str:
+        return "Gateway Timeout" if self.status == 504 else "Bad Gateway"
 
 
 @dataclass(frozen=True)
@@ -242,12 +268,24 @@ class ScoringApi:
                 {name.lower(): value for name, value in response.headers.items()},
             )
 
-    async def get(self, path: str, query: Query | None = None) -> Any:
-        """The JSON of a successful GET; `ApiRefused` with the API's problem otherwise."""
-        answer = await self.request("GET", path, query=query)
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Query | None = None,
+        json: Any = None,
+        headers: Iterable[tuple[str, str]] = (),
+    ) -> Any:
+        """The JSON of a successful call; `ApiRefused` with the API's problem otherwise."""
+        answer = await self.request(method, path, query=query, json=json, headers=headers)
         if not answer.ok:
             raise ApiRefused(answer.problem())
         return answer.json()
+
+    async def get(self, path: str, query: Query | None = None) -> Any:
+        """The JSON of a successful GET; `ApiRefused` with the API's problem otherwise."""
+        return await self.call("GET", path, query=query)
 
     async def get_if_present(self, path: str, query: Query | None = None) -> Any | None:
         """As `get`, but None when this scoring version has no such endpoint (404/405):
@@ -261,7 +299,7 @@ class ScoringApi:
 
 
 def _path(prefix: str, segments: Iterable[object]) -> str:
-    # Every segment is quoted: a value from a page's URL can never add a path level.
+    # Every segment is quoted: a caller's value can never add a path level.
     return prefix + "".join("/" + quote(str(segment), safe="") for segment in segments)
 
 
@@ -279,5 +317,5 @@ def _query_items(query: Query) -> list[tuple[str, str]]:
 
 
 def _unavailable(status: int, detail: str, exc: BaseException) -> UpstreamUnavailable:
-    log.warning("dashboard_upstream_unavailable", status=status, error_type=type(exc).__name__)
+    log.warning("upstream_call_unavailable", status=status, error_type=type(exc).__name__)
     return UpstreamUnavailable(status, detail)
