@@ -293,6 +293,6 @@ def test_platform_metadata_is_what_gets_exported() -> None:
     assert set(TABLES) == set(metadata.tables) - EXCLUDED_TABLES
     # The chunks stay behind (the full-text index's integer row id is their key); the
     # search index itself is no table of the metadata at all.
-    assert EXCLUDED_TABLES == {"evidence_chunks"}
+    assert {"evidence_chunks"} == EXCLUDED_TABLES
     assert "evidence_chunks_fts" not in metadata.tables
     assert "search_vector" not in metadata.tables["evidence_chunks"].columns

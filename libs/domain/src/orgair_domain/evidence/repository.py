@@ -45,7 +45,9 @@ def get(session: Session, evidence_id: uuid.UUID) -> Evidence | None:
 def by_ids(session: Session, evidence_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Evidence]:
     if not evidence_ids:
         return {}
-    rows = session.scalars(select(Evidence).where(Evidence.id.in_(evidence_ids), Evidence.deleted_at.is_(None)))
+    rows = session.scalars(
+        select(Evidence).where(Evidence.id.in_(evidence_ids), Evidence.deleted_at.is_(None))
+    )
     return {row.id: row for row in rows}
 
 
@@ -79,9 +81,7 @@ def chunks_of(session: Session, evidence_id: uuid.UUID) -> list[str]:
 
 def newest_query(company_id: uuid.UUID, dimension: str | None) -> Select[tuple[Evidence]]:
     """The company's evidence (supporting `dimension`, when given), newest first."""
-    query = select(Evidence).where(
-        Evidence.company_id == company_id, Evidence.deleted_at.is_(None)
-    )
+    query = select(Evidence).where(Evidence.company_id == company_id, Evidence.deleted_at.is_(None))
     if dimension is not None:
         query = query.where(supports(dimension))
     return query.order_by(Evidence.evidence_date.desc(), Evidence.created_at.desc(), Evidence.id)

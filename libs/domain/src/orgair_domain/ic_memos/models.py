@@ -37,5 +37,7 @@ class IcMemo(UUIDPrimaryKey, CreatedAt, Base):
     llm_call_id: Mapped[uuid.UUID] = mapped_column(
         doc="llm_calls.call_id: every attempt the call took is a ledger row"
     )
-    cost_micros: Mapped[int] = mapped_column(BigInteger, doc="Cost of the call, millionths of a USD")
+    cost_micros: Mapped[int] = mapped_column(
+        BigInteger, doc="Cost of the call, millionths of a USD"
+    )
     created_by: Mapped[str] = mapped_column(String(64), doc="Who asked for the job")

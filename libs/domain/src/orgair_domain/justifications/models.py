@@ -75,6 +75,7 @@ class Justification(UUIDPrimaryKey, CreatedAt, Base):
     )
     created_by: Mapped[str] = mapped_column(String(64), doc="Who asked for the job")
 
+
 class JustificationCitation(UUIDPrimaryKey, CreatedAt, Base):
     """An excerpt a justification cites, as it was when cited.
 
