@@ -10,6 +10,10 @@ The index is created here only, per backend (see orgair_domain.evidence.search_i
   and its GIN index.
 - Snowflake: neither (no full-text index); the tables alone, for the export.
 
+Deleting an item sets `deleted_at` (and `updated_at`, the warehouse export's change
+column); dimensions are written once (append-only, by `created_at`). Each exported
+table has an index on (change column, id), the order the export reads it in.
+
 Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-06
@@ -76,7 +80,9 @@ def upgrade() -> None:
         sa.Column("text_chars", sa.Integer(), nullable=False),
         sa.Column("chunk_count", sa.Integer(), nullable=False),
         sa.Column("created_by", sa.String(64), nullable=False),
+        sa.Column("deleted_at", UTCDateTime(), nullable=True),
         sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("updated_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_evidence"),
         sa.ForeignKeyConstraint(
             ["company_id"], ["companies.id"], name="fk_evidence_company_id_companies"
@@ -87,19 +93,28 @@ def upgrade() -> None:
              "size_bytes >= 0 AND text_chars >= 0 AND chunk_count >= 0"),
         ),
     )  # fmt: skip
+    create_index("ix_evidence_updated_at_id", "evidence", ["updated_at", "id"])
     create_index(
         "ix_evidence_company_id_evidence_date", "evidence", ["company_id", "evidence_date"]
     )
 
     op.create_table(
         "evidence_dimensions",
+        sa.Column("id", UUIDString(), nullable=False),
         sa.Column("evidence_id", UUIDString(), nullable=False),
         sa.Column("dimension", sa.String(30), nullable=False),
-        sa.PrimaryKeyConstraint("evidence_id", "dimension", name="pk_evidence_dimensions"),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_evidence_dimensions"),
         sa.ForeignKeyConstraint(
             ["evidence_id"], ["evidence.id"], name="fk_evidence_dimensions_evidence_id_evidence"
         ),
+        sa.UniqueConstraint(
+            "evidence_id", "dimension", name="uq_evidence_dimensions_evidence_id_dimension"
+        ),
         *checks(("ck_evidence_dimensions_dimension_known", _one_of("dimension", DIMENSIONS))),
+    )
+    create_index(
+        "ix_evidence_dimensions_created_at_id", "evidence_dimensions", ["created_at", "id"]
     )
 
     op.create_table(
@@ -129,6 +144,8 @@ def downgrade() -> None:
     elif backend == "postgresql":
         op.execute("DROP INDEX ix_evidence_chunks_search_vector")
     op.drop_table("evidence_chunks")
+    drop_index("ix_evidence_dimensions_created_at_id", "evidence_dimensions")
     op.drop_table("evidence_dimensions")
     drop_index("ix_evidence_company_id_evidence_date", "evidence")
+    drop_index("ix_evidence_updated_at_id", "evidence")
     op.drop_table("evidence")

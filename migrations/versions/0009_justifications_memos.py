@@ -5,6 +5,10 @@ justifications with copies of the excerpts they cite; drafted IC memos.
 company a job works on, and `result_id` (the memo a memo job wrote); its fund and
 parameter columns become optional (only fund scoring jobs have them).
 
+Justifications, their citations and memos are written once (append-only for the
+warehouse export, by `created_at`), each with an index on (created_at, id), the order
+the export reads it in.
+
 Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-06
@@ -94,6 +98,7 @@ def upgrade() -> None:
         "justifications",
         ["assessment_id", "dimension", "created_at"],
     )
+    create_index("ix_justifications_created_at_id", "justifications", ["created_at", "id"])
 
     op.create_table(
         "justification_citations",
@@ -107,6 +112,7 @@ def upgrade() -> None:
         sa.Column("url", sa.String(2048), nullable=True),
         sa.Column("evidence_date", sa.Date(), nullable=False),
         sa.Column("excerpt", sa.Text(), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_justification_citations"),
         sa.ForeignKeyConstraint(
             ["justification_id"], ["justifications.id"],
@@ -118,6 +124,11 @@ def upgrade() -> None:
     )  # fmt: skip
     create_index(
         "ix_justification_citations_evidence_id", "justification_citations", ["evidence_id"]
+    )
+    create_index(
+        "ix_justification_citations_created_at_id",
+        "justification_citations",
+        ["created_at", "id"],
     )
 
     op.create_table(
@@ -145,13 +156,17 @@ def upgrade() -> None:
         sa.UniqueConstraint("job_id", name="uq_ic_memos_job_id"),
     )  # fmt: skip
     create_index("ix_ic_memos_company_id_created_at", "ic_memos", ["company_id", "created_at"])
+    create_index("ix_ic_memos_created_at_id", "ic_memos", ["created_at", "id"])
 
 
 def downgrade() -> None:
+    drop_index("ix_ic_memos_created_at_id", "ic_memos")
     drop_index("ix_ic_memos_company_id_created_at", "ic_memos")
     op.drop_table("ic_memos")
+    drop_index("ix_justification_citations_created_at_id", "justification_citations")
     drop_index("ix_justification_citations_evidence_id", "justification_citations")
     op.drop_table("justification_citations")
+    drop_index("ix_justifications_created_at_id", "justifications")
     drop_index("ix_justifications_assessment_id_dimension_created_at", "justifications")
     op.drop_table("justifications")
     drop_index("ix_scoring_jobs_company_id", "scoring_jobs")

@@ -9,11 +9,17 @@ import uuid
 from dataclasses import dataclass
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from orgair_auth import ApiKeyRepository, Role
 from orgair_config import Settings
 from orgair_database import Database, utcnow
+from orgair_domain.assessments.models import Assessment
+from orgair_domain.evidence import repository as evidence_rows
+from orgair_domain.evidence.models import Evidence
+from orgair_domain.ic_memos.models import IcMemo
 from orgair_domain.jobs.models import ScoringJobFailure
+from orgair_domain.justifications.models import Justification, JustificationCitation
 from orgair_llm import LedgerEntry, Outcome, SqlLedgerSink
 from tests.api.helpers import V1
 from tests.api_v2.helpers import MANUFACTURING, TECHNOLOGY, V2, company, score, submitted_assessment
@@ -87,6 +93,7 @@ def build_portfolio(client: TestClient, settings: Settings) -> Portfolio:
                     latency_ms=850, correlation_id="0" * 32,
                 )
             )  # fmt: skip
+        _evidence_and_what_cites_it(database, uuid.UUID(alpha), uuid.UUID(job_id), call)
     finally:
         database.dispose()
     renamed = client.put(f"{V1}/companies/{gamma}", json={"name": "Gamma Holdings plc"})
@@ -98,3 +105,52 @@ def build_portfolio(client: TestClient, settings: Settings) -> Portfolio:
         job_id=job_id,
         revoked_key_id=str(revoked),
     )
+
+
+def _evidence(company_id: uuid.UUID, title: str) -> Evidence:
+    return Evidence(
+        company_id=company_id, kind="note", title=title, source=None, url=None,
+        evidence_date=utcnow().date(), media_type="text/plain", filename=None,
+        size_bytes=24, sha256="0" * 64, object_key=None, text_chars=24, chunk_count=1,
+        created_by="analyst",
+    )  # fmt: skip
+
+
+def _evidence_and_what_cites_it(
+    database: Database, company_id: uuid.UUID, job_id: uuid.UUID, call: uuid.UUID
+) -> None:
+    """Two evidence items (one then deleted: a change the export must carry), a
+    justification citing the kept one, and a memo."""
+    with database.session() as session:
+        kept, deleted = _evidence(company_id, "Data platform"), _evidence(company_id, "Old")
+        evidence_rows.add(session, kept, ["data_infrastructure"], ["A lakehouse since 2023."])
+        evidence_rows.add(session, deleted, ["ai_governance"], ["An AI policy draft."])
+        session.commit()
+        evidence_rows.remove(session, deleted.id)
+        assessment_id = session.scalar(
+            select(Assessment.id).where(Assessment.company_id == company_id)
+        )
+        justification = Justification(
+            job_id=job_id, assessment_id=assessment_id, company_id=company_id,
+            dimension="data_infrastructure", score=70.0, status="justified", failure_code=None,
+            reason=None, text="A lakehouse [E1].", evidence_considered=1, provider="openai",
+            model="gpt-4o-2024-08-06", llm_call_id=call, cost_micros=4500, created_by="analyst",
+        )  # fmt: skip
+        session.add(justification)
+        session.flush()
+        session.add(
+            JustificationCitation(
+                justification_id=justification.id, label="E1", evidence_id=kept.id, chunk=0,
+                title=kept.title, source=None, url=None, evidence_date=kept.evidence_date,
+                excerpt="A lakehouse since 2023.",
+            )
+        )  # fmt: skip
+        session.add(
+            IcMemo(
+                job_id=job_id, company_id=company_id, score_id=None, object_key="memos/a.md",
+                markdown_chars=100, sha256="1" * 64, provider="openai",
+                model="gpt-4o-2024-08-06", llm_call_id=call, cost_micros=4500,
+                created_by="analyst",
+            )
+        )  # fmt: skip
+        session.commit()

@@ -65,16 +65,16 @@ def test_export_prints_one_summary_line_and_a_rerun_merges_nothing(
     first = orgair("export", "snowflake", "--batch-size", "3", env=env, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     line = only_line(first.stderr)
-    assert line.startswith("export snowflake: ") and "rows merged into 13 of 15 tables" in line
+    assert line.startswith("export snowflake: ") and "rows merged into 13 of 20 tables" in line
     assert "(api_keys 2," in line and "created _export_state" in line
     assert first.stdout == ""
     again = orgair("export", "snowflake", env=env, cwd=tmp_path)
     assert again.returncode == 0, again.stderr
-    assert only_line(again.stderr).startswith("export snowflake: 0 rows merged into 0 of 15")
+    assert only_line(again.stderr).startswith("export snowflake: 0 rows merged into 0 of 20")
 
     verified = orgair("warehouse", "verify", env=env, cwd=tmp_path)
     assert verified.returncode == 0, verified.stderr
-    assert only_line(verified.stderr) == "warehouse verify: 15 tables match the source"
+    assert only_line(verified.stderr) == "warehouse verify: 20 tables match the source"
     assert all(": ok (" in line for line in verified.stdout.splitlines())
     for secret in (settings.SNOWFLAKE_PASSWORD, settings.SECRET_KEY):
         assert secret is not None
@@ -127,7 +127,7 @@ def test_schema_sql_needs_no_connection_and_docs_are_current(tmp_path: Path) -> 
     env = {key: value for key, value in os.environ.items() if key not in Settings.model_fields}
     ddl = orgair("warehouse", "schema", "--sql", env=env, cwd=tmp_path, timeout=60)
     assert ddl.returncode == 0, ddl.stderr
-    assert ddl.stdout.count("CREATE TABLE IF NOT EXISTS") == 16
+    assert ddl.stdout.count("CREATE TABLE IF NOT EXISTS") == 21
     docs = orgair("warehouse", "docs", env=env, cwd=tmp_path, timeout=60)
     assert docs.returncode == 0, docs.stderr
     assert docs.stdout == tables_markdown(platform_tables())

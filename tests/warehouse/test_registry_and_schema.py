@@ -26,7 +26,7 @@ from orgair_database import (
 )
 from orgair_domain.models import metadata
 from orgair_warehouse.docs import tables_markdown
-from orgair_warehouse.platform import platform_tables
+from orgair_warehouse.platform import EXCLUDED_TABLES, platform_tables
 from orgair_warehouse.registry import RegistryError, export_registry
 from orgair_warehouse.schema import (
     EXPORTED_AT,
@@ -141,7 +141,8 @@ def test_append_only_tables_and_change_columns() -> None:
     append_only_tables = {name for name, table in TABLES.items() if table.exported.append_only}
     assert append_only_tables == {
         "industries", "parameter_profiles", "review_decisions", "scoring_job_failures",
-        "llm_calls", "value_creation_plan_decisions",
+        "llm_calls", "value_creation_plan_decisions", "evidence_dimensions", "justifications",
+        "justification_citations", "ic_memos",
     }  # fmt: skip
     assert TABLES["review_decisions"].exported.change_column.name == "decided_at"
     assert TABLES["value_creation_plan_decisions"].exported.change_column.name == "decided_at"
@@ -289,4 +290,9 @@ def test_a_type_without_snowflake_counterpart_is_named(kind: str) -> None:
 def test_platform_metadata_is_what_gets_exported() -> None:
     import orgair_llm.ledger_table  # noqa: F401
 
-    assert set(TABLES) == set(metadata.tables)
+    assert set(TABLES) == set(metadata.tables) - EXCLUDED_TABLES
+    # The chunks stay behind (the full-text index's integer row id is their key); the
+    # search index itself is no table of the metadata at all.
+    assert {"evidence_chunks"} == EXCLUDED_TABLES
+    assert "evidence_chunks_fts" not in metadata.tables
+    assert "search_vector" not in metadata.tables["evidence_chunks"].columns

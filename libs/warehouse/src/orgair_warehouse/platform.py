@@ -2,7 +2,7 @@
 
 Everything else in this package works on whatever tables it is given. Importing a
 model module registers its tables on the shared metadata; every table registered there
-is exported (none is excluded today), every column except those marked `secret()`.
+is exported except the tables named below, every column except those marked `secret()`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ from orgair_warehouse.registry import export_registry
 from orgair_warehouse.schema import WarehouseTable, warehouse_tables
 
 # Tables that stay in the system of record (by name); secrets are columns, marked on them.
-EXCLUDED_TABLES: frozenset[str] = frozenset()
+# evidence_chunks: the items' extracted text, cut for the full-text index, whose integer
+# row id is its key (the export merges by a text key); the warehouse gets the items.
+EXCLUDED_TABLES: frozenset[str] = frozenset({"evidence_chunks"})
 
 
 def platform_tables() -> tuple[WarehouseTable, ...]:

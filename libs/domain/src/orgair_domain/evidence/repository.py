@@ -1,7 +1,9 @@
 """Evidence rows: storing an item with its dimensions and chunks, reading, deleting.
 
 The full-text index follows the chunk rows by itself (triggers on SQLite, a generated
-column on PostgreSQL), so storing and deleting chunks here is all it takes.
+column on PostgreSQL), so storing and deleting chunks here is all it takes. Deleting an
+item marks its row deleted (the warehouse export follows `updated_at`, so a removed row
+would never reach it); reads here never return a deleted item.
 """
 
 from __future__ import annotations
@@ -9,9 +11,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, Select, delete, insert, select
+from sqlalchemy import ColumnElement, Select, delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from orgair_database import utcnow
 from orgair_domain.evidence.models import Evidence, EvidenceChunk, EvidenceDimension
 from orgair_scoring import DIMENSIONS
 
@@ -35,13 +38,16 @@ def add(
 
 
 def get(session: Session, evidence_id: uuid.UUID) -> Evidence | None:
-    return session.get(Evidence, evidence_id)
+    evidence = session.get(Evidence, evidence_id)
+    return None if evidence is None or evidence.is_deleted else evidence
 
 
 def by_ids(session: Session, evidence_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Evidence]:
     if not evidence_ids:
         return {}
-    rows = session.scalars(select(Evidence).where(Evidence.id.in_(evidence_ids)))
+    rows = session.scalars(
+        select(Evidence).where(Evidence.id.in_(evidence_ids), Evidence.deleted_at.is_(None))
+    )
     return {row.id: row for row in rows}
 
 
@@ -75,7 +81,7 @@ def chunks_of(session: Session, evidence_id: uuid.UUID) -> list[str]:
 
 def newest_query(company_id: uuid.UUID, dimension: str | None) -> Select[tuple[Evidence]]:
     """The company's evidence (supporting `dimension`, when given), newest first."""
-    query = select(Evidence).where(Evidence.company_id == company_id)
+    query = select(Evidence).where(Evidence.company_id == company_id, Evidence.deleted_at.is_(None))
     if dimension is not None:
         query = query.where(supports(dimension))
     return query.order_by(Evidence.evidence_date.desc(), Evidence.created_at.desc(), Evidence.id)
@@ -89,7 +95,7 @@ def supports(dimension: str) -> ColumnElement[bool]:
 
 
 def remove(session: Session, evidence_id: uuid.UUID) -> None:
-    """Delete the item with its chunks and dimensions (the caller commits)."""
+    """Mark the item deleted and drop its chunks, so search no longer finds it (the
+    caller commits). Its dimensions stay with the row, as they were."""
     session.execute(delete(EvidenceChunk).where(EvidenceChunk.evidence_id == evidence_id))
-    session.execute(delete(EvidenceDimension).where(EvidenceDimension.evidence_id == evidence_id))
-    session.execute(delete(Evidence).where(Evidence.id == evidence_id))
+    session.execute(update(Evidence).where(Evidence.id == evidence_id).values(deleted_at=utcnow()))
