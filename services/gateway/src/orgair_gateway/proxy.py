@@ -179,7 +179,7 @@ class UpstreamProxy:
         target = request_target(
             scope.get("raw_path") or scope["path"].encode(), scope["query_string"]
         )
-        headers, has_body = self._upstream_headers(scope, method, target)
+        headers, has_body = self._upstream_headers(scope)
         # The whole body before any upstream connection: the signature covers its
         # digest, and a slow upload holds no upstream connection meanwhile. Bounded by
         # GATEWAY_MAX_BODY_BYTES (the body limit ends the read with a 413 past it).
@@ -272,9 +272,7 @@ class UpstreamProxy:
                 raise
             await self._upstream_problem(scope, send, exc)
 
-    def _upstream_headers(
-        self, scope: Scope, method: str, target: str
-    ) -> tuple[list[tuple[str, str]], bool]:
+    def _upstream_headers(self, scope: Scope) -> tuple[list[tuple[str, str]], bool]:
         """The caller's end-to-end headers, plus the forwarding, correlation and trace
         headers (the identity is signed once the body is read); and whether a body
         follows. One pass over the headers."""
