@@ -78,7 +78,10 @@ class JobSummaryOut(BaseModel):
 
 
 class JobOut(JobSummaryOut):
-    errors: list[JobFailureOut] = Field(description="Companies that could not be scored, and why")
+    errors: list[JobFailureOut] = Field(
+        description="Companies a fund scoring job could not score, and why (a justification "
+        "job reports each dimension's outcome with its justifications)"
+    )
 
 
 class ReportLinkOut(BaseModel):
