@@ -31,6 +31,7 @@ TOOL_ROLES = {
     "list_review_queue": Role.VIEWER,
     "get_job_progress": Role.VIEWER,
     "get_company_evidence": Role.VIEWER,
+    "get_justifications": Role.VIEWER,
     "calculate_org_air_score": Role.ANALYST,
     "preview_org_air_score": Role.ANALYST,
     "start_fund_scoring_job": Role.ANALYST,
@@ -91,7 +92,7 @@ async def test_tool_schemas_are_typed_inputs_and_outputs(mcp_stack: McpStack) ->
     )
     decide = tools["decide_review"]
     assert decide.input_schema["properties"]["decision"]["enum"] == ["approve", "reject"]
-    assert set(decide.input_schema["required"]) == {"score_id", "decision"}
+    assert set(decide.input_schema["required"]) == {"review_id", "decision"}
     preview = tools["preview_org_air_score"]
     inputs = preview.input_schema["$defs"]["PreviewInputs"]
     assert set(inputs["required"]) == {
@@ -270,12 +271,12 @@ async def test_review_queue_and_a_reviewers_decision(mcp_stack: McpStack) -> Non
     assert pending in [item["id"] for item in queue["items"]]
 
     not_a_reviewer = await call(
-        mcp_stack, Role.ANALYST, "decide_review", score_id=pending, decision="approve"
+        mcp_stack, Role.ANALYST, "decide_review", review_id=pending, decision="approve"
     )
     assert not_a_reviewer.is_error
     assert "needs the reviewer role; the API key has analyst" in text_of(not_a_reviewer)
     no_comment = await call(
-        mcp_stack, Role.REVIEWER, "decide_review", score_id=pending, decision="reject"
+        mcp_stack, Role.REVIEWER, "decide_review", review_id=pending, decision="reject"
     )
     assert no_comment.is_error
     assert "comment" in text_of(no_comment)
@@ -285,20 +286,20 @@ async def test_review_queue_and_a_reviewers_decision(mcp_stack: McpStack) -> Non
             mcp_stack,
             Role.REVIEWER,
             "decide_review",
-            score_id=pending,
+            review_id=pending,
             decision="approve",
             comment="Evidence reviewed on site.",
         )
     )
-    assert decided["score"]["review_status"] == "approved"
-    assert decided["score"]["review"]["comment"] == "Evidence reviewed on site."
+    assert decided["item"]["review_status"] == "approved"
+    assert decided["item"]["review"]["comment"] == "Evidence reviewed on site."
     with mcp_stack.rest(Role.VIEWER) as api:
-        company = decided["score"]["company_id"]
+        company = decided["item"]["company_id"]
         current = api.get(f"/api/v2/companies/{company}/scores").json()["current"]
     assert current["id"] == pending
 
     again = await call(
-        mcp_stack, Role.REVIEWER, "decide_review", score_id=pending, decision="approve"
+        mcp_stack, Role.REVIEWER, "decide_review", review_id=pending, decision="approve"
     )
     assert again.is_error  # decisions are final: scoring's 409
     assert "Conflict" in text_of(again)

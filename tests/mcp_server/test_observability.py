@@ -109,7 +109,7 @@ async def test_tool_calls_are_counted_and_timed_per_tool_and_outcome(mcp_stack: 
             assert not (await client.call_tool("list_funds", {})).is_error
         refused = await client.call_tool(
             "decide_review",
-            {"score_id": mcp_stack.portfolio.pending_score_id, "decision": "approve"},
+            {"review_id": mcp_stack.portfolio.pending_score_id, "decision": "approve"},
         )
         assert refused.is_error
     after = counts()

@@ -40,7 +40,7 @@ async def test_the_assistant_gets_what_the_gateway_offers_its_key(mcp_stack: Mcp
         found = await client.call_tool("list_companies", {"search": "beacon"})
         refused = await client.call_tool(
             "decide_review",
-            {"score_id": mcp_stack.portfolio.pending_score_id, "decision": "approve"},
+            {"review_id": mcp_stack.portfolio.pending_score_id, "decision": "approve"},
         )
         sectors = await client.read_resource("orgair://sectors")
         prompt = await client.get_prompt(

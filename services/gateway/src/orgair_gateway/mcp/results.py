@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -36,6 +36,7 @@ __all__ = [
     "Listing",
     "PortfolioSummary",
     "ReviewDecided",
+    "ReviewItem",
     "ScorePreview",
     "ScoreSummary",
 ]
@@ -99,6 +100,7 @@ class ReviewRecord(Compact):
 class ScoreSummary(Compact):
     """One stored Org-AI-R score and where it stands in review."""
 
+    kind: Literal["score"] = "score"
     id: uuid.UUID = Field(description="The score's id (what a review decision names)")
     assessment_id: uuid.UUID
     company_id: uuid.UUID
@@ -167,16 +169,6 @@ class AssessmentView(Compact):
     scores: list[ScoreSummary] = Field(description="Scores computed from it, newest first")
 
 
-class ReviewDecided(Compact):
-    """The score after the decision (approved scores become the company's current)."""
-
-    score: ScoreSummary
-
-    @classmethod
-    def of(cls, body: dict[str, Any]) -> ReviewDecided:
-        return cls(score=ScoreSummary.model_validate(body))
-
-
 # ------------------------------------------------------------------------- funds
 
 
@@ -241,17 +233,24 @@ class JobFailure(Compact):
 
 
 class JobProgress(Compact):
+    """A background job: a fund's scoring, an assessment's justifications, or a memo."""
+
     id: uuid.UUID
-    fund_id: uuid.UUID
+    kind: Literal["fund_scoring", "justifications", "ic_memo"]
+    fund_id: uuid.UUID | None
+    assessment_id: uuid.UUID | None
+    company_id: uuid.UUID | None
     state: Literal["queued", "running", "succeeded", "failed", "cancelled"]
-    profile: str
+    profile: str | None
     total: int
     done: int
     scored: int
     failed: int
     error: str | None
     errors: list[JobFailure] = Field(description=f"The first {LIST_LIMIT} companies that failed")
-    report_ready: bool = Field(description="The report is in S3 (GET /api/v2/jobs/{id}/report)")
+    report_ready: bool = Field(
+        description="A fund scoring job's report is in S3 (GET /api/v2/jobs/{id}/report)"
+    )
     created_at: datetime
     finished_at: datetime | None
 
@@ -268,33 +267,61 @@ class JobProgress(Compact):
 
 class EvidenceItem(Compact):
     id: uuid.UUID
-    kind: str | None = None
-    title: str | None = None
-    source: str | None = None
-    dimensions: list[str] = Field(default_factory=list)
-    excerpt: str | None = None
-    score: float | None = Field(default=None, description="Relevance rank score")
+    kind: Literal["note", "url", "document"]
+    title: str
+    source: str | None
+    url: str | None
+    evidence_date: date
+    dimensions: list[str]
+    excerpt: str | None = Field(description="The best-matching passage (searches only)")
+    relevance: float | None = Field(
+        description="Higher is more relevant; comparable within one answer only"
+    )
 
 
 class EvidenceResults(Compact):
     company_id: uuid.UUID
-    items: list[EvidenceItem]
+    query: str | None
+    dimension: str | None
+    items: list[EvidenceItem] = Field(description="Best first")
 
     @classmethod
-    def of(cls, company_id: uuid.UUID, body: Any) -> EvidenceResults:
-        items = body.get("items", []) if isinstance(body, dict) else body
-        return cls.model_validate({"company_id": company_id, "items": items})
+    def of(cls, company_id: uuid.UUID, body: dict[str, Any]) -> EvidenceResults:
+        items = []
+        for hit in body.get("items") or []:
+            match = hit.get("match") or {}
+            items.append({**hit, "excerpt": match.get("text"), "relevance": match.get("relevance")})
+        return cls.model_validate(
+            {
+                "company_id": company_id,
+                "query": body.get("q"),
+                "dimension": body.get("dimension"),
+                "items": items,
+            }
+        )
+
+
+class Citation(Compact):
+    label: str = Field(description="How the text cites it, e.g. [E1]")
+    evidence_id: uuid.UUID
+    title: str
+    excerpt: str
 
 
 class Justification(Compact):
     dimension: str
-    text: str
-    cited_evidence_ids: list[uuid.UUID] = Field(default_factory=list)
+    score: float
+    status: Literal["justified", "no_evidence", "citation_invalid", "failed"]
+    text: str | None
+    failure_code: str | None
+    reason: str | None
+    citations: list[Citation]
 
 
 class Justifications(Compact):
     assessment_id: uuid.UUID
-    justifications: list[Justification]
+    job_id: uuid.UUID | None
+    items: list[Justification] = Field(description="The latest justification of each dimension")
 
 
 class EbitdaProjection(Compact):
@@ -305,7 +332,9 @@ class EbitdaProjection(Compact):
     base: float
     optimistic: float
     risk_adjusted: float
-    requires_review: bool
+    requires_review: bool = Field(description="risk_adjusted above the review threshold")
+    review_threshold: float
+    parameters_version: str
 
 
 class DimensionGap(Compact):
@@ -319,12 +348,35 @@ class DimensionGap(Compact):
 class GapAnalysis(Compact):
     """A least-cost improvement plan, re-scored by the engine, as scoring stored it."""
 
-    id: uuid.UUID | None = None
+    kind: Literal["value_creation_plan"] = "value_creation_plan"
+    id: uuid.UUID = Field(description="The plan's id (what a review decision names)")
     company_id: uuid.UUID
+    score_id: uuid.UUID = Field(description="The approved score the plan starts from")
+    parameters_version: str
     target_org_air: float
+    entry_org_air: float
+    current_org_air: float
     projected_org_air: float
     reachable: bool
     investment_usd: float
     dimensions: dict[str, DimensionGap]
-    ebitda: EbitdaProjection | None = None
-    review_status: ReviewStatus | None = None
+    ebitda: EbitdaProjection
+    review_status: ReviewStatus
+    review_reasons: list[str]
+    created_at: datetime
+    approved_at: datetime | None
+    review: ReviewRecord | None = None
+
+
+ReviewItem = Annotated[ScoreSummary | GapAnalysis, Field(discriminator="kind")]
+
+
+class ReviewDecided(Compact):
+    """The score or plan after the decision (an approved score becomes the company's
+    current one)."""
+
+    item: ReviewItem
+
+    @classmethod
+    def of(cls, body: dict[str, Any]) -> ReviewDecided:
+        return cls.model_validate({"item": body})

@@ -32,6 +32,7 @@ from orgair_gateway.mcp.results import (
     Listing,
     PortfolioSummary,
     ReviewDecided,
+    ReviewItem,
     ScorePreview,
     ScoreSummary,
 )
@@ -175,33 +176,42 @@ def register_tools(server: MCPServer, calls: PlatformCalls) -> None:
     async def list_review_queue(
         status: Annotated[
             Literal["pending_review", "approved", "rejected", "auto_approved"],
-            Field(description="Which scores; the queue itself is pending_review"),
+            Field(description="Which items; the queue itself is pending_review"),
         ] = "pending_review",
+        kind: Annotated[
+            Literal["score", "value_creation_plan"] | None,
+            Field(description="Only scores, or only value-creation plans; default both"),
+        ] = None,
         page: PageNumber = 1,
         page_size: PageSize = 20,
-    ) -> Listing[ScoreSummary]:
-        """Scores by review status, oldest first for the pending queue (GET /api/v2/reviews)."""
+    ) -> Listing[ReviewItem]:
+        """Scores and value-creation plans by review status, oldest first for the pending
+        queue (GET /api/v2/reviews). Each item's `kind` says which it is."""
         async with calls.calling() as api:
             body = await api.get(
-                api.v2("reviews"), {"status": status, "page": page, "page_size": page_size}
+                api.v2("reviews"),
+                {"status": status, "kind": kind, "page": page, "page_size": page_size},
             )
-            return Listing[ScoreSummary].model_validate(body)
+            return Listing[ReviewItem].model_validate(body)
 
     @calls.tool(server, title="Decide a review", role=Role.REVIEWER, read_only=False)
     async def decide_review(
-        score_id: Annotated[uuid.UUID, Field(description="The pending score's id")],
+        review_id: Annotated[
+            uuid.UUID, Field(description="The pending score's or plan's id (from the queue)")
+        ],
         decision: Literal["approve", "reject"],
         comment: Annotated[
             str | None, Field(description="Why; required to reject. Recorded with the decision")
         ] = None,
     ) -> ReviewDecided:
-        """A reviewer's final decision on a pending score (POST /api/v2/reviews/{id}/decision).
-        Approval makes it the company's current score; rejection sends the assessment back
-        to in_progress. Decisions cannot be changed: confirm with the user first."""
+        """A reviewer's final decision on a pending score or value-creation plan
+        (POST /api/v2/reviews/{id}/decision). An approved score becomes the company's
+        current one; a rejected score sends its assessment back to in_progress. Decisions
+        cannot be changed: confirm with the user first."""
         async with calls.calling() as api:
             body = await api.call(
                 "POST",
-                api.v2("reviews", score_id, "decision"),
+                api.v2("reviews", review_id, "decision"),
                 json={"decision": decision, "comment": comment},
             )
             return ReviewDecided.of(body)
@@ -259,13 +269,28 @@ def register_tools(server: MCPServer, calls: PlatformCalls) -> None:
             return EvidenceResults.of(company_id, body)
 
     @calls.tool(server, title="Justify the dimension scores", role=Role.ANALYST, read_only=False)
-    async def generate_justification(assessment_id: AssessmentId) -> Justifications:
-        """Per dimension, a justification of its score written from the company's
-        top-ranked evidence, citing evidence ids (POST /api/v2/assessments/{id}/justifications;
-        an LLM call within the platform's daily budget)."""
+    async def generate_justification(assessment_id: AssessmentId) -> JobProgress:
+        """Start a background job that writes, per dimension, a justification of its score
+        from the company's top-ranked evidence, citing evidence ids (POST
+        /api/v2/assessments/{id}/justifications; LLM calls within the platform's daily
+        budget). Follow it with get_job_progress, then read get_justifications."""
         async with calls.calling() as api:
             body = await api.call("POST", api.v2("assessments", assessment_id, "justifications"))
-            return Justifications.model_validate({"assessment_id": assessment_id, **body})
+            return JobProgress.of(body)
+
+    @calls.tool(server, title="Justifications of an assessment", role=Role.VIEWER, read_only=True)
+    async def get_justifications(
+        assessment_id: AssessmentId,
+        job_id: Annotated[uuid.UUID | None, Field(description="Only this job's")] = None,
+    ) -> Justifications:
+        """The latest justification of each dimension score, with its citations, or why
+        there is none (GET /api/v2/assessments/{id}/justifications)."""
+        async with calls.calling() as api:
+            body = await api.get(
+                api.v2("assessments", assessment_id, "justifications"),
+                {"job_id": str(job_id) if job_id else None},
+            )
+            return Justifications.model_validate(body)
 
     @calls.tool(
         server,
@@ -275,33 +300,25 @@ def register_tools(server: MCPServer, calls: PlatformCalls) -> None:
         idempotent=True,
     )
     async def project_ebitda_impact(
-        target_score: Annotated[float, Field(description="Target Org-AI-R, 0..100")],
-        entry_score: Annotated[
-            float | None, Field(description="Entry Org-AI-R; default: the company's current")
-        ] = None,
-        h_r_score: Annotated[
-            float | None, Field(description="H^R; default: the current approved score's")
-        ] = None,
-        company_id: Annotated[
-            uuid.UUID | None, Field(description="Take the defaults from this company's score")
-        ] = None,
+        entry_score: Annotated[float, Field(description="Org-AI-R at entry, 0..100")],
+        target_score: Annotated[float, Field(description="Target Org-AI-R, at least the entry")],
+        h_r_score: Annotated[float, Field(description="H^R (market position), 0..100")],
         profile: Profile = None,
     ) -> EbitdaProjection:
         """The EBITDA uplift (percentage points; conservative, base, optimistic and
-        risk-adjusted) of moving Org-AI-R from entry to target; nothing is stored
-        (POST /api/v2/scoring/ebitda-preview)."""
+        risk-adjusted) of moving Org-AI-R from entry to target, and whether it would need
+        review; nothing is stored (POST /api/v2/scoring/ebitda-preview). A company's
+        current entry score and H^R are in get_company_scores."""
         async with calls.calling() as api:
-            request = {
-                "target_score": target_score,
-                "entry_score": entry_score,
-                "h_r_score": h_r_score,
-                "company_id": str(company_id) if company_id else None,
-                "profile": profile,
-            }
             body = await api.call(
                 "POST",
                 api.v2("scoring", "ebitda-preview"),
-                json={name: value for name, value in request.items() if value is not None},
+                json={
+                    "entry_score": entry_score,
+                    "target_score": target_score,
+                    "h_r_score": h_r_score,
+                    "profile": profile,
+                },
             )
             return EbitdaProjection.model_validate(body)
 
@@ -314,13 +331,14 @@ def register_tools(server: MCPServer, calls: PlatformCalls) -> None:
         profile: Profile = None,
     ) -> GapAnalysis:
         """The least-cost plan of dimension improvements that reaches the target Org-AI-R
-        from the company's current approved score (re-scored by the engine), its
-        investment and EBITDA projection; stored, and held for review when the projection
-        is large (POST /api/v2/companies/{id}/value-creation-plans)."""
+        from the company's current approved score (re-scored by the engine; when the target
+        is out of reach, the plan to the highest reachable score, `reachable` false), its
+        investment and EBITDA projection; stored, and held for a reviewer when the
+        projection is large (POST /api/v2/companies/{id}/value-creation-plans)."""
         async with calls.calling() as api:
             body = await api.call(
                 "POST",
                 api.v2("companies", company_id, "value-creation-plans"),
                 json={"target_org_air": target_org_air, "profile": profile},
             )
-            return GapAnalysis.model_validate({"company_id": company_id, **body})
+            return GapAnalysis.model_validate(body)
