@@ -130,13 +130,14 @@ def test_body_over_the_limit_is_413(
     gateway: ThreadedServer, fake_upstream: tuple[FakeUpstream, ThreadedServer],
     analyst: dict[str, str],
 ) -> None:  # fmt: skip
-    two_mib = b"x" * (2 * 1024 * 1024)
-    declared = httpx.post(f"{gateway.url}/api/v1/echo", content=two_mib, headers=analyst)
+    # Past the default limit (GATEWAY_MAX_BODY_BYTES, 11 MiB: room for an evidence upload).
+    over_limit = b"x" * (12 * 1024 * 1024)
+    declared = httpx.post(f"{gateway.url}/api/v1/echo", content=over_limit, headers=analyst)
     assert declared.status_code == 413
     assert declared.json()["type"].endswith("/content-too-large")
 
     def chunked() -> Iterator[bytes]:
-        for _ in range(32):
+        for _ in range(12 * 16):  # 12 MiB in 64 KiB chunks
             yield b"x" * 65536
 
     streamed = httpx.post(f"{gateway.url}/api/v1/echo", content=chunked(), headers=analyst)

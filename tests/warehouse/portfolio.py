@@ -60,6 +60,16 @@ def build_portfolio(client: TestClient, settings: Settings) -> Portfolio:
     fund_id: str = fund.json()["id"]
     changed = client.put(f"{V2}/funds/{fund_id}/members/{beta}", json={"ev_usd": 2_000_000.0})
     assert changed.status_code == 200, changed.text  # closes one interval, opens another
+    # A value-creation plan held for review (the threshold is low here), then approved.
+    plan = client.post(
+        f"{V2}/companies/{beta}/value-creation-plans", json={"target_org_air": 100.0}
+    )
+    assert plan.status_code == 201, plan.text
+    assert plan.json()["review_status"] == "pending_review", plan.json()
+    approved = client.post(
+        f"{V2}/reviews/{plan.json()['id']}/decision", json={"decision": "approve"}
+    )
+    assert approved.status_code == 200, approved.text
     job = client.post(f"{V2}/funds/{fund_id}/scoring-jobs", json={"profile": "v1.0"})
     assert job.status_code == 202, job.text
     job_id: str = job.json()["id"]

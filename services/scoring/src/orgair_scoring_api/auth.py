@@ -12,10 +12,11 @@ endpoint asks for more with `require_role(Role.REVIEWER)`.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Annotated
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
+from fastapi.routing import APIRoute
 from starlette.requests import ClientDisconnect
 
 from orgair_auth import (
@@ -125,3 +126,26 @@ def require_role(required: Role) -> Callable[[Identity], Awaitable[Identity]]:
 
     check_role.__name__ = f"require_{required.value}"
     return check_role
+
+
+class BodyReadFirstRoute(APIRoute):
+    """A route whose request body is read whole before FastAPI parses it.
+
+    The identity signature covers the body's SHA-256, so `current_identity` needs the
+    body's bytes. FastAPI reads a JSON body with `request.body()`, which keeps them;
+    a form (a multipart upload) it parses from `request.stream()`, which does not, so
+    the check would find the stream consumed. Reading the body first makes Starlette
+    parse the form from the kept bytes. Bodies are bounded by the gateway's limit.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def read_body_first(request: Request) -> Response:
+            try:
+                await request.body()
+            except ClientDisconnect:
+                raise ProblemError(400, "Bad Request", "The request body ended early.") from None
+            return await handler(request)
+
+        return read_body_first

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
+from orgair_database.values import VISIBLE_TEXT
 from orgair_domain import cache_keys
 from orgair_domain.companies import service
 from orgair_domain.companies.schemas import CompanyCreate, CompanyOut, CompanyUpdate
@@ -35,7 +36,11 @@ def list_companies(
     industry_id: uuid.UUID | None = None,
     q: Annotated[
         str | None,
-        Query(max_length=255, description="Part of the name or ticker, in any case"),
+        Query(
+            max_length=255,
+            pattern=VISIBLE_TEXT.pattern,
+            description="Part of the name or ticker, in any case",
+        ),
     ] = None,
 ) -> Page[CompanyOut]:
     return service.list_companies(session, industry_id=industry_id, page=page, search=q)

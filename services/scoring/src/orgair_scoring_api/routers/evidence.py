@@ -24,10 +24,11 @@ from orgair_domain.evidence.schemas import (
     EvidenceQuery,
     OriginalLinkOut,
 )
-from orgair_scoring_api.auth import IdentityDep
+from orgair_scoring_api.auth import BodyReadFirstRoute, IdentityDep
 from orgair_scoring_api.dependencies import ResourcesDep, SessionDep, SettingsDep
 
-router = APIRouter(tags=["evidence"])
+# Uploads are forms: their bytes are read before parsing, for the identity check.
+router = APIRouter(tags=["evidence"], route_class=BodyReadFirstRoute)
 
 _PROBLEMS: dict[int | str, dict[str, Any]] = {
     413: {"description": "`evidence-too-large`"},
