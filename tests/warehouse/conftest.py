@@ -48,8 +48,6 @@ def warehouse_overrides(fakesnow_endpoint: str) -> dict[str, Any]:
         "LLM_REQUEST_TIMEOUT_SECONDS": 0.1,
         "WAREHOUSE_EXPORT_SETTLE_SECONDS": 0.5,
         "WAREHOUSE_EXPORT_MAX_ATTEMPTS": 3,
-        # Low, so the portfolio's value-creation plan waits for a reviewer's decision.
-        "HITL_EBITDA_PROJECTION_THRESHOLD": 5.0,
     }
 
 

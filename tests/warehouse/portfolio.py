@@ -60,9 +60,14 @@ def build_portfolio(client: TestClient, settings: Settings) -> Portfolio:
     fund_id: str = fund.json()["id"]
     changed = client.put(f"{V2}/funds/{fund_id}/members/{beta}", json={"ev_usd": 2_000_000.0})
     assert changed.status_code == 200, changed.text  # closes one interval, opens another
-    # A value-creation plan held for review (the threshold is low here), then approved.
+    # A value-creation plan held for review, then approved: a custom profile whose EBITDA
+    # curve is steep enough that the plan's projection passes the review threshold.
+    steep = {"version": "steep-ebitda", "overrides": {"value_creation": {"gamma_0": 0.05}}}
+    created = client.post(f"{V2}/parameters", json=steep)
+    assert created.status_code == 201, created.text
     plan = client.post(
-        f"{V2}/companies/{beta}/value-creation-plans", json={"target_org_air": 100.0}
+        f"{V2}/companies/{beta}/value-creation-plans",
+        json={"target_org_air": 90.0, "profile": "steep-ebitda"},
     )
     assert plan.status_code == 201, plan.text
     assert plan.json()["review_status"] == "pending_review", plan.json()

@@ -469,7 +469,13 @@ class Settings(ScoringSettings):
     @classmethod
     def _database_url_usable(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None:
-            check_database_url(value.get_secret_value())
+            url = value.get_secret_value()
+            # A URL of a database that cannot be the system of record (Snowflake, MySQL,
+            # ...) gets the refusal below, which says why and what to use, instead of a
+            # driver complaint; the drivers of SQLite and PostgreSQL URLs are checked here.
+            backend = url.split(":", 1)[0].split("+", 1)[0].lower()
+            if "://" not in url or backend in SYSTEM_OF_RECORD_BACKENDS:
+                check_database_url(url)
         return value
 
     @field_validator("REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND")
