@@ -282,34 +282,38 @@ def _plan_block(
 
     planned = current.copy()
     projected = today.org_air.copy()
-    todo = np.flatnonzero(today.org_air < aim)
-    if todo.size == 0:
+    below_aim = np.flatnonzero(today.org_air < aim)
+    if below_aim.size == 0:
         return planned, today.org_air, projected
 
     needed_vr = _least_vr_reaching(
-        aim[todo], today.vr[todo], at_highest.vr[todo], market.take(rows[todo]), params
+        aim[below_aim],
+        today.vr[below_aim],
+        at_highest.vr[below_aim],
+        market.take(rows[below_aim]),
+        params,
     )
-    talent = talent_factors(columns.talent_concentration[rows[todo]], params)
+    talent = talent_factors(columns.talent_concentration[rows[below_aim]], params)
     level = needed_vr / talent * (1.0 + LEVEL_MARGIN)
     # h = M - λsigma_w ≤ 100, with equality only when every weighted dimension is at 100:
     # such a level needs the all-100 plan (which reaches `aim` by construction).
-    planned[todo] = highest[todo]
-    projected[todo] = at_highest.org_air[todo]
+    planned[below_aim] = highest[below_aim]
+    projected[below_aim] = at_highest.org_air[below_aim]
     search = np.flatnonzero(level < 100.0)
     if search.size:
         chosen, chosen_score = _cheapest_verified(
             columns,
-            rows[todo[search]],
-            current[todo[search]],
+            rows[below_aim[search]],
+            current[below_aim[search]],
             level[search],
-            aim[todo[search]],
+            aim[below_aim[search]],
             params,
             model,
         )
         # Nothing verified (rounding at the very top): keep the all-100 plan.
         found = np.flatnonzero(~np.isnan(chosen_score))
-        planned[todo[search[found]]] = chosen[found]
-        projected[todo[search[found]]] = chosen_score[found]
+        planned[below_aim[search[found]]] = chosen[found]
+        projected[below_aim[search[found]]] = chosen_score[found]
     return planned, today.org_air, projected
 
 
