@@ -145,17 +145,24 @@ def test_company_page_shows_the_apis_scores(
     )
     expect(page.locator("svg[aria-labelledby^=history] polygon.band")).to_have_count(1)
     expect(page.locator("#h-table tbody tr")).to_have_count(len(scores["history"]))
-    # Value-creation plans exist (none for this company yet); evidence and justification
-    # endpoints do not: those sections are absent, not filled in.
+    # Value-creation plans, evidence and justifications: the sections follow the API.
     plans = stack.api().get(f"{V2}/companies/{portfolio.company_id}/value-creation-plans")
     assert plans.status_code == 200 and plans.json()["total"] == 0
     plans_section = page.locator("section[aria-labelledby=plans-title]")
     expect(plans_section.get_by_role("heading", name="Value-creation plans")).to_have_count(1)
     expect(plans_section).to_contain_text("No plans yet.")
-    evidence = stack.api().get(f"{V2}/companies/{portfolio.company_id}/evidence")
-    assert evidence.status_code == 404
-    for heading in ("Evidence", "Justifications"):
-        expect(page.get_by_role("heading", name=heading)).to_have_count(0)
+    evidence_path = f"{V2}/companies/{portfolio.company_id}/evidence"
+    assert stack.call("GET", evidence_path, 200)["items"] == []
+    evidence_section = page.locator("section[aria-labelledby=evidence-title]")
+    expect(evidence_section).to_contain_text("No evidence attached.")
+    justifications = page.locator("section[aria-labelledby=justifications-title]")
+    expect(justifications).to_contain_text("None for the current assessment.")
+    note = {"kind": "note", "title": "CTO interview, data platform", "text": "We run dbt.",
+            "dimensions": ["data_infrastructure"]}  # fmt: skip
+    stack.call("POST", evidence_path, 201, json=note)
+    page.reload()
+    expect(evidence_section.locator("tbody tr")).to_have_count(1)
+    expect(evidence_section).to_contain_text("CTO interview, data platform")
     shoot(page, artifacts, "05-company")
 
 

@@ -77,6 +77,11 @@ def reference_summary(session: Session, fund: Fund, now: datetime) -> FundSummar
                 for m in ordered
             ],
             "computed_at": now,
+            # The value-creation rollup came after the one-statement read; it has its own
+            # tests (tests/api_v2/test_value_creation.py). No member here has a plan.
+            "value_creation": {"members_with_plans": 0, "ebitda_risk_adjusted_pct": None,
+                               "ebitda_base_pct": None, "org_air_uplift": None,
+                               "investment_usd": 0.0, "plan_ids": []},
         }
     )  # fmt: skip
 
@@ -84,7 +89,11 @@ def reference_summary(session: Session, fund: Fund, now: datetime) -> FundSummar
 def fixture_fund(session: Session) -> Fund:
     now = utcnow()
     profile = ParameterProfile(
-        version="v2.0", parameters_hash=uuid.uuid4().hex, parameters="{}", source="builtin"
+        version="v2.0",
+        parameters_hash=uuid.uuid4().hex,
+        value_creation_hash=uuid.uuid4().hex,
+        parameters="{}",
+        source="builtin",
     )
     fund = Fund(name="Mixed Fund", created_at=now, updated_at=now)
     session.add_all([profile, fund])
