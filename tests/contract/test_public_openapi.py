@@ -149,16 +149,6 @@ def public_document() -> dict[str, Any]:
     return public_openapi(settings, (health.router, admin.router), OPEN_PATHS)
 
 
-# Operations added in the 2026-12 round (evidence, justifications, IC memos, the LLM
-# usage report, value-creation plans and the EBITDA preview) whose inputs and refusals
-# are not yet documented to this contract's standard: left out of the run until they
-# are, listed here so the gap is visible rather than silent (the closing note says so).
-NOT_YET_UNDER_CONTRACT = (
-    r"^/api/v2/(companies/\{company_id\}/(evidence|value-creation-plans|ic-memo)"
-    r"|evidence|assessments/\{assessment_id\}/justifications|ic-memos|llm"
-    r"|value-creation-plans|scoring/ebitda-preview)"
-)
-
 schema = schemathesis.openapi.from_dict(
     public_document(),
     config=schemathesis.Config.from_dict(
@@ -178,7 +168,7 @@ schema = schemathesis.openapi.from_dict(
             },
         }
     ),
-).exclude(path_regex=NOT_YET_UNDER_CONTRACT)
+)
 
 
 def test_the_fuzzed_document_is_the_one_the_gateway_serves(stack: Stack) -> None:

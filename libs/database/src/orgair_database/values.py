@@ -6,6 +6,7 @@
   never a driver's ``OverflowError`` (a 500).
 * `PageNumber`: a 1-based page; with at most 100 items a page, its offset stays far
   inside the 64-bit range of SQL ``OFFSET``.
+* `IsoDate`: a day written YYYY-MM-DD, as documented (not a Unix time, not a date-time).
 * `VISIBLE_TEXT` / `VISIBLE_MULTILINE_TEXT` (metadata for ``Annotated[str, ...]``):
   text a reader can see as it is stored. Refused:
   control characters (NUL and the C0/C1 ranges; tab and line breaks only in
@@ -23,9 +24,10 @@ nothing walks the Unicode table at import.
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Annotated, Any
 
-from pydantic import Field, GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic import BeforeValidator, Field, GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
@@ -34,6 +36,7 @@ __all__ = [
     "MAX_STORED_INT",
     "VISIBLE_MULTILINE_TEXT",
     "VISIBLE_TEXT",
+    "IsoDate",
     "PageNumber",
     "StoredCount",
     "VisibleText",
@@ -44,6 +47,21 @@ MAX_STORED_INT = 2**31 - 1
 
 StoredCount = Annotated[int, Field(ge=0, le=MAX_STORED_INT)]
 PageNumber = Annotated[int, Field(ge=1, le=MAX_STORED_INT)]
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date_text(value: object) -> object:
+    # pydantic would also take a number (Unix time) or `2026-01-01T00:00` for a date;
+    # the document says YYYY-MM-DD, so that is what is accepted.
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or _ISO_DATE.fullmatch(value) is None:
+        raise PydanticCustomError("date_format", "must be a date written YYYY-MM-DD")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date_text)]
 
 # Categories Cc, Cf, Cs, Zl, Zp (Unicode 14, Python 3.11), inclusive ranges.
 INVISIBLE_RANGES: tuple[tuple[int, int], ...] = (
@@ -116,7 +134,11 @@ class VisibleText:
         json_schema["pattern"] = self.pattern
         return json_schema
 
-    def _check(self, text: str) -> str:
+    def _check(self, text: object) -> object:
+        # Around an optional string (`Annotated[str | None, ..., VISIBLE_TEXT]`) the
+        # check sees None too.
+        if not isinstance(text, str):
+            return text
         index = find_invisible(text, allow_line_breaks=self.allow_line_breaks)
         if index is not None:
             raise PydanticCustomError(

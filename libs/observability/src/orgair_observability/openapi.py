@@ -81,6 +81,11 @@ def problem_content(schema: str = "Problem") -> dict[str, Any]:
     return {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": _SCHEMA_REF.format(model=schema)}}}
 
 
+def _either_validation_problem() -> dict[str, Any]:
+    refs = [{"$ref": _SCHEMA_REF.format(model=name)} for name in ("ValidationProblem", "Problem")]
+    return {PROBLEM_MEDIA_TYPE: {"schema": {"anyOf": refs}}}
+
+
 def _phrase(status: int) -> str:
     try:
         return HTTPStatus(status).phrase
@@ -100,16 +105,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
             responses[status] = {
                 "description": "Invalid request values (`errors`), or input the service "
                 "cannot act on",
-                "content": {
-                    PROBLEM_MEDIA_TYPE: {
-                        "schema": {
-                            "anyOf": [
-                                {"$ref": _SCHEMA_REF.format(model="ValidationProblem")},
-                                {"$ref": _SCHEMA_REF.format(model="Problem")},
-                            ]
-                        }
-                    }
-                },
+                "content": _either_validation_problem(),
             }
         else:
             responses[status] = {"description": _phrase(status), "content": problem_content()}
@@ -125,11 +121,20 @@ def document_problems(document: dict[str, Any]) -> dict[str, Any]:
                 continue
             responses = operation.setdefault("responses", {})
             if "requestBody" in operation and "400" not in responses:
-                # FastAPI answers 400 for a body it cannot read at all (not UTF-8).
+                # FastAPI answers 400 for a body it cannot read at all (not UTF-8 JSON,
+                # a broken form).
                 responses["400"] = {
-                    "description": "The body cannot be read (not UTF-8 JSON)",
+                    "description": "The body cannot be read",
                     "content": problem_content(),
                 }
+            for status, response in responses.items():
+                # An error a route names by its description alone is a problem too.
+                if str(status).isdigit() and int(status) >= 400 and "content" not in response:
+                    response["content"] = (
+                        _either_validation_problem()
+                        if int(status) == HTTPStatus.UNPROCESSABLE_ENTITY
+                        else problem_content()
+                    )
             validation = responses.get("422")
             # FastAPI's own (a route that declared its 422 says what it is already).
             if validation is not None and "HTTPValidationError" in str(validation):

@@ -24,6 +24,7 @@ from orgair_observability.instrumentation import instrument_redis, instrument_sq
 from orgair_observability.metrics import CACHE_REQUESTS, JOBS, REVIEWS_PENDING
 from orgair_observability.service import FASTAPI_TELEMETRY
 from orgair_scoring_api.auth import GatewayIdentityRequired
+from orgair_scoring_api.body_digest import BodyDigestMiddleware
 from orgair_scoring_api.dependencies import Resources
 from orgair_scoring_api.problems import install_domain_error_handler
 from orgair_scoring_api.routers.assessments import router as assessments_router
@@ -158,6 +159,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # address, which callers of the gateway must never be sent to.
         redirect_slashes=False,
     )
+    app.add_middleware(BodyDigestMiddleware)
     setup_service(app, settings, service=SERVICE)
     install_domain_error_handler(app)
     app.include_router(health_router)

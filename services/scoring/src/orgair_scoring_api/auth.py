@@ -12,24 +12,22 @@ endpoint asks for more with `require_role(Role.REVIEWER)`.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable
+from typing import Annotated
 
-from fastapi import Depends, Request, Response
-from fastapi.routing import APIRoute
+from fastapi import Depends, Request
 from starlette.requests import ClientDisconnect
 
 from orgair_auth import (
-    EMPTY_BODY_SHA256,
     Identity,
     IdentityRejection,
     InvalidIdentity,
     Role,
-    body_sha256,
     minimal_role_for_method,
     request_target,
 )
 from orgair_observability import ProblemError, get_logger
+from orgair_scoring_api.body_digest import received_body_sha256
 from orgair_scoring_api.dependencies import Resources
 
 __all__ = [
@@ -74,12 +72,10 @@ async def current_identity(request: Request) -> Identity:
     )
     headers = request.headers
     try:
-        # A request without Content-Length or Transfer-Encoding has no body (RFC 9112
-        # §6.3): nothing to read. Otherwise the body is read here; FastAPI has read it
-        # already for an endpoint that takes one, and keeps it for the endpoint.
-        has_body = "transfer-encoding" in headers or headers.get("content-length", "0") != "0"
+        # The body as received, hashed on its way in (body_digest): whether the
+        # endpoint read it as JSON, parsed it as a form, or takes none.
         try:
-            digest = body_sha256(await request.body()) if has_body else EMPTY_BODY_SHA256
+            digest = await received_body_sha256(request)
         except ClientDisconnect:
             raise ProblemError(400, "Bad Request", "The request body ended early.") from None
         signed = resources.identity_verifier.verify(headers, request.method, target, digest)
@@ -126,26 +122,3 @@ def require_role(required: Role) -> Callable[[Identity], Awaitable[Identity]]:
 
     check_role.__name__ = f"require_{required.value}"
     return check_role
-
-
-class BodyReadFirstRoute(APIRoute):
-    """A route whose request body is read whole before FastAPI parses it.
-
-    The identity signature covers the body's SHA-256, so `current_identity` needs the
-    body's bytes. FastAPI reads a JSON body with `request.body()`, which keeps them;
-    a form (a multipart upload) it parses from `request.stream()`, which does not, so
-    the check would find the stream consumed. Reading the body first makes Starlette
-    parse the form from the kept bytes. Bodies are bounded by the gateway's limit.
-    """
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def read_body_first(request: Request) -> Response:
-            try:
-                await request.body()
-            except ClientDisconnect:
-                raise ProblemError(400, "Bad Request", "The request body ended early.") from None
-            return await handler(request)
-
-        return read_body_first

@@ -59,6 +59,9 @@ def _utc_date(value: Any) -> Any:
             moment = _DATETIME.validate_python(value.strip())
         except ValidationError:
             raise ValueError("must be a date (YYYY-MM-DD) or an ISO 8601 date-time") from None
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        # pydantic would read a number as Unix time; the document says text.
+        raise ValueError("must be a date (YYYY-MM-DD) or an ISO 8601 date-time")
     else:
         return value
     return (moment.astimezone(UTC) if moment.tzinfo is not None else moment).date()

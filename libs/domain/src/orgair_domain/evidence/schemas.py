@@ -17,11 +17,21 @@ from pydantic import (
     model_validator,
 )
 
+from orgair_database.values import VISIBLE_MULTILINE_TEXT, VISIBLE_TEXT, IsoDate
 from orgair_domain.evidence.models import EvidenceKind
 from orgair_scoring import Dimension
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
-Source = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+Title = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255), VISIBLE_TEXT
+]
+Source = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255), VISIBLE_TEXT
+]
+# A note or a quoted passage: well under the gateway's body limit.
+MAX_EVIDENCE_TEXT = 200_000
+EvidenceText = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_EVIDENCE_TEXT), VISIBLE_MULTILINE_TEXT
+]
 HttpUrl = Annotated[AnyUrl, UrlConstraints(max_length=2048, allowed_schemes=["http", "https"])]
 
 MAX_SEARCH_LIMIT = 100
@@ -48,7 +58,7 @@ class _EvidenceFields(BaseModel):
     source: Source | None = Field(
         default=None, description="Where it comes from: a filing, an interview, a site"
     )
-    evidence_date: date | None = Field(default=None, description=_DATE_DESCRIPTION)
+    evidence_date: IsoDate | None = Field(default=None, description=_DATE_DESCRIPTION)
 
     @field_validator("dimensions")
     @classmethod
@@ -61,7 +71,7 @@ class NoteCreate(_EvidenceFields):
 
     kind: Literal["note"]
     title: Title
-    text: str = Field(min_length=1, description="The note (plain text)")
+    text: EvidenceText = Field(description="The note (plain text)")
 
 
 class UrlExcerptCreate(_EvidenceFields):
@@ -69,7 +79,7 @@ class UrlExcerptCreate(_EvidenceFields):
 
     kind: Literal["url"]
     url: HttpUrl
-    excerpt: str = Field(min_length=1, description="The quoted passage (plain text)")
+    excerpt: EvidenceText = Field(description="The quoted passage (plain text)")
     title: Title | None = Field(default=None, description="Default: the page's host name")
 
 
@@ -158,7 +168,7 @@ class EvidenceQuery(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     dimension: Dimension | None = None
-    q: str | None = Field(default=None, max_length=500)
+    q: Annotated[str, StringConstraints(max_length=500), VISIBLE_TEXT] | None = None
     limit: int = Field(default=DEFAULT_SEARCH_LIMIT, ge=1, le=MAX_SEARCH_LIMIT)
 
     @field_validator("q")

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from orgair_domain.parameters.schemas import ProfileName
 from orgair_domain.scores.review_gate import ReviewStatus
 from orgair_domain.scores.schemas import ReviewDecisionOut
 
@@ -19,7 +20,7 @@ class PlanRequest(BaseModel):
         ge=0.0, le=100.0, allow_inf_nan=False,
         description="The Org-AI-R to reach; at least the current approved score",
     )  # fmt: skip
-    profile: str | None = Field(
+    profile: ProfileName | None = Field(
         default=None,
         description="Parameter profile name; default the current approved score's profile",
     )
@@ -33,7 +34,7 @@ class EbitdaPreviewRequest(BaseModel):
         ge=0.0, le=100.0, allow_inf_nan=False, description="At least entry_score"
     )
     h_r_score: float = Field(ge=0.0, le=100.0, allow_inf_nan=False)
-    profile: str | None = Field(
+    profile: ProfileName | None = Field(
         default=None, description="Parameter profile name; default PARAM_VERSION"
     )
 

@@ -36,11 +36,8 @@ def list_companies(
     industry_id: uuid.UUID | None = None,
     q: Annotated[
         str | None,
-        Query(
-            max_length=255,
-            pattern=VISIBLE_TEXT.pattern,
-            description="Part of the name or ticker, in any case",
-        ),
+        Query(max_length=255, description="Part of the name or ticker, in any case"),
+        VISIBLE_TEXT,
     ] = None,
 ) -> Page[CompanyOut]:
     return service.list_companies(session, industry_id=industry_id, page=page, search=q)

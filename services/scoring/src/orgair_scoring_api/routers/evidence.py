@@ -24,11 +24,11 @@ from orgair_domain.evidence.schemas import (
     EvidenceQuery,
     OriginalLinkOut,
 )
-from orgair_scoring_api.auth import BodyReadFirstRoute, IdentityDep
+from orgair_observability.openapi import problem_responses
+from orgair_scoring_api.auth import IdentityDep
 from orgair_scoring_api.dependencies import ResourcesDep, SessionDep, SettingsDep
 
-# Uploads are forms: their bytes are read before parsing, for the identity check.
-router = APIRouter(tags=["evidence"], route_class=BodyReadFirstRoute)
+router = APIRouter(tags=["evidence"])
 
 _PROBLEMS: dict[int | str, dict[str, Any]] = {
     413: {"description": "`evidence-too-large`"},
@@ -47,6 +47,7 @@ _PROBLEMS: dict[int | str, dict[str, Any]] = {
     "/companies/{company_id}/evidence",
     response_model=EvidenceOut,
     status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(404),
 )
 def add_evidence(
     company_id: uuid.UUID,
@@ -66,7 +67,7 @@ def add_evidence(
     "/companies/{company_id}/evidence/documents",
     response_model=EvidenceOut,
     status_code=status.HTTP_201_CREATED,
-    responses=_PROBLEMS,
+    responses={**problem_responses(404, 503), **_PROBLEMS},
 )
 def upload_document(
     company_id: uuid.UUID,
@@ -100,7 +101,11 @@ def upload_document(
     return evidence
 
 
-@router.get("/companies/{company_id}/evidence", response_model=EvidenceList)
+@router.get(
+    "/companies/{company_id}/evidence",
+    response_model=EvidenceList,
+    responses=problem_responses(404),
+)
 def list_evidence(
     company_id: uuid.UUID,
     query: Annotated[EvidenceQuery, Query()],
@@ -112,7 +117,9 @@ def list_evidence(
     return service.list_evidence(session, settings, company_id, query)
 
 
-@router.get("/evidence/{evidence_id}", response_model=EvidenceDetailOut)
+@router.get(
+    "/evidence/{evidence_id}", response_model=EvidenceDetailOut, responses=problem_responses(404)
+)
 def get_evidence(
     evidence_id: uuid.UUID, session: SessionDep, settings: SettingsDep
 ) -> EvidenceDetailOut:
@@ -120,7 +127,11 @@ def get_evidence(
     return service.get_evidence(session, settings, evidence_id)
 
 
-@router.get("/evidence/{evidence_id}/original", response_model=OriginalLinkOut)
+@router.get(
+    "/evidence/{evidence_id}/original",
+    response_model=OriginalLinkOut,
+    responses=problem_responses(404),
+)
 def original_link(
     evidence_id: uuid.UUID, session: SessionDep, resources: ResourcesDep
 ) -> OriginalLinkOut:
@@ -128,7 +139,11 @@ def original_link(
     return service.original_link(session, resources.settings, resources.objects, evidence_id)
 
 
-@router.delete("/evidence/{evidence_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/evidence/{evidence_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(404),
+)
 def delete_evidence(
     evidence_id: uuid.UUID, session: SessionDep, resources: ResourcesDep
 ) -> Response:

@@ -11,6 +11,7 @@ from orgair_auth import Role
 from orgair_domain.jobs.schemas import JobOut
 from orgair_domain.justifications import service
 from orgair_domain.justifications.schemas import JustificationList
+from orgair_observability.openapi import problem_responses
 from orgair_scoring_api.auth import IdentityDep, require_role
 from orgair_scoring_api.dependencies import ResourcesDep, SessionDep, SettingsDep
 
@@ -23,11 +24,12 @@ router = APIRouter(tags=["justifications"])
     status_code=status.HTTP_202_ACCEPTED,
     dependencies=[Depends(require_role(Role.ANALYST))],
     responses={
+        **problem_responses(404, 409, 422),
         503: {
             "description": "`llm-not-configured` (naming the missing setting), "
             "`budget-exhausted` (with Retry-After), `budget-unavailable`, or the job "
             "queue is down"
-        }
+        },
     },
 )
 def start_justifications(
@@ -56,7 +58,11 @@ def start_justifications(
     return job
 
 
-@router.get("/assessments/{assessment_id}/justifications", response_model=JustificationList)
+@router.get(
+    "/assessments/{assessment_id}/justifications",
+    response_model=JustificationList,
+    responses=problem_responses(404),
+)
 def list_justifications(
     assessment_id: uuid.UUID,
     session: SessionDep,

@@ -15,6 +15,7 @@ from orgair_domain.value_creation.schemas import (
     PlanOut,
     PlanRequest,
 )
+from orgair_observability.openapi import problem_responses
 from orgair_scoring_api.auth import IdentityDep
 from orgair_scoring_api.dependencies import PageDep, SessionDep, SettingsDep
 
@@ -26,6 +27,7 @@ router = APIRouter(tags=["value creation"])
     "/companies/{company_id}/value-creation-plans",
     response_model=PlanOut,
     status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(404, 409, 422),
 )
 def create_plan(
     company_id: uuid.UUID,
@@ -40,18 +42,26 @@ def create_plan(
     return service.create_plan(session, settings, company_id, body, actor=identity.key_id)
 
 
-@router.get("/companies/{company_id}/value-creation-plans", response_model=Page[PlanOut])
+@router.get(
+    "/companies/{company_id}/value-creation-plans",
+    response_model=Page[PlanOut],
+    responses=problem_responses(404),
+)
 def company_plans(company_id: uuid.UUID, session: SessionDep, page: PageDep) -> Page[PlanOut]:
     """The company's plans, newest first."""
     return service.company_plans(session, company_id, page)
 
 
-@router.get("/value-creation-plans/{plan_id}", response_model=PlanOut)
+@router.get(
+    "/value-creation-plans/{plan_id}", response_model=PlanOut, responses=problem_responses(404)
+)
 def get_plan(plan_id: uuid.UUID, session: SessionDep) -> PlanOut:
     return service.get_plan(session, plan_id)
 
 
-@router.post("/scoring/ebitda-preview", response_model=EbitdaProjectionOut)
+@router.post(
+    "/scoring/ebitda-preview", response_model=EbitdaProjectionOut, responses=problem_responses(422)
+)
 def ebitda_preview(
     body: EbitdaPreviewRequest, session: SessionDep, settings: SettingsDep
 ) -> EbitdaProjectionOut:
