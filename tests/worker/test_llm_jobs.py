@@ -280,6 +280,11 @@ def test_ic_memo_from_scores_and_justifications(
     note(job_stack, subject["id"], "Catalogued pipelines feed the warehouse.",
          ["data_infrastructure"])  # fmt: skip
     justify(job_stack, assessment["id"])
+    plan = job_stack.api.post(
+        f"{V2}/companies/{subject['id']}/value-creation-plans", json={"target_org_air": 73}
+    )
+    assert plan.status_code == 201, plan.text
+    assert plan.json()["approved_at"] is not None  # a small step: approved without review
 
     openai.reset()
     openai.default = answer(payload=NARRATIVE, input_tokens=1500, output_tokens=300)
@@ -298,12 +303,16 @@ def test_ic_memo_from_scores_and_justifications(
     assert "A catalogued platform exists \\[E1\\]" in markdown
     assert "- \\[E1\\] Note on data\\_infrastructure (Management interview)" in markdown
     assert "Proceed; fund the governance programme." in markdown
+    assert "## Value-creation plan" in markdown and "to a target of 73.0" in markdown
+    ebitda = plan.json()["ebitda"]
+    assert f"{ebitda['conservative']:.2f} | {ebitda['base']:.2f} |" in markdown
     assert "[see](http://evil.example/x)" not in markdown  # the model's text stays text
     assert memo["object_key"] == f"memos/{subject['id']}/{memo['id']}.md"
     assert httpx.get(memo["url"], timeout=10).text == markdown
     assert [(c["outcome"], c["model"]) for c in memo["llm_calls"]] == [("ok", "gpt-4o-2024-08-06")]
     facts = openai.requests[0].body["messages"][1]["content"]
     assert f"Org-AI-R: {value['org_air']:.1f}" in facts and "=====BEGIN FACTS" in facts
+    assert "Approved value-creation plan: Org-AI-R 68.0 to target 73.0" in facts
     listed = job_stack.api.get(f"{V2}/companies/{subject['id']}/ic-memos").json()["items"]
     assert [item["id"] for item in listed] == [memo["id"]]
 

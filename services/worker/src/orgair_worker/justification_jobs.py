@@ -1,7 +1,8 @@
 """Justification jobs: start (the dimensions to justify), one step per dimension.
 
 Each step reads what the model needs (the dimension score and the company's best
-excerpts for it), asks the model outside any transaction, and writes the outcome
+excerpts for it), claims the dimension (`claims`: a duplicate delivery pays for no
+second call), asks the model outside any transaction, and writes the outcome
 under the job row's lock, skipping a dimension an earlier delivery already wrote (a
 unique (job, dimension) key backs that up). The step that writes the last dimension
 moves the job to succeeded; one failed dimension (no evidence, an invalid citation,
@@ -17,12 +18,14 @@ from orgair_database import utcnow
 from orgair_domain.jobs import repository as jobs
 from orgair_domain.jobs.events import EventKind
 from orgair_domain.jobs.kinds import JobKind
+from orgair_domain.jobs.models import ScoringJob
 from orgair_domain.jobs.states import ACTIVE_STATES, JobState
 from orgair_domain.justifications import repository as written_justifications
 from orgair_domain.justifications import service as justifications
 from orgair_domain.justifications.drafting import Draft, draft_justification
 from orgair_domain.justifications.models import JustificationStatus
 from orgair_observability import get_logger
+from orgair_worker import claims
 from orgair_worker.job_events import publish
 from orgair_worker.runtime import WorkerResources
 
@@ -76,6 +79,23 @@ def justify_dimension(res: WorkerResources, job_id: uuid.UUID, dimension: str) -
             return StepOutcome(False, None)
         prepared = justifications.prepare(session, res.settings, job, dimension)
         correlation_id = job.correlation_id
+    if not claims.claim(res, job_id, dimension):
+        log.info("dimension_drafted_elsewhere", job_id=str(job_id), dimension=dimension)
+        return StepOutcome(False, None)
+    try:
+        return _draft_and_record(res, job, dimension, prepared, correlation_id)
+    finally:
+        claims.release(res, job_id, dimension)
+
+
+def _draft_and_record(
+    res: WorkerResources,
+    job: ScoringJob,
+    dimension: str,
+    prepared: justifications.Prepared | None,
+    correlation_id: str | None,
+) -> StepOutcome:
+    job_id = job.id
     if prepared is None:
         draft = Draft(dimension, 0.0, JustificationStatus.FAILED, 0, failure_code="gone",
                       reason="the dimension score or the company no longer exists")  # fmt: skip

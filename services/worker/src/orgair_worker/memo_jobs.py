@@ -4,7 +4,8 @@ The model's narrative is asked for outside any transaction; the Markdown goes to
 and the memo row is written under the job's lock (`ic_memos.service.store_memo`).
 When the model gives no answer (budget spent, providers down, an answer of the wrong
 shape) the job fails with that reason: a memo without its narrative is not drafted.
-A redelivered step finds the job no longer running and does nothing.
+A redelivered step finds the job ended, or the memo claimed by the delivery drafting
+it (`claims`), and does nothing.
 """
 
 from __future__ import annotations
@@ -21,11 +22,14 @@ from orgair_domain.jobs.states import ACTIVE_STATES, JobState
 from orgair_domain.llm_refusals import failure_code
 from orgair_llm import LLMError
 from orgair_observability import get_logger
+from orgair_worker import claims
 from orgair_worker.job_endings import fail_job
 from orgair_worker.job_events import publish
 from orgair_worker.runtime import WorkerResources
 
 log = get_logger(__name__)
+
+MEMO = "memo"
 
 
 def draft(res: WorkerResources, job_id: uuid.UUID) -> uuid.UUID | None:
@@ -52,15 +56,22 @@ def draft(res: WorkerResources, job_id: uuid.UUID) -> uuid.UUID | None:
     if facts is None:
         fail_job(res, job_id, f"no memo: {refusal}")
         return None
+    if not claims.claim(res, job_id, MEMO):
+        log.info("memo_drafted_elsewhere", job_id=str(job_id))
+        return None
     try:
         drafted = memos.draft_memo(res.llm, facts, correlation_id=correlation_id)
     except LLMError as exc:
         fail_job(res, job_id, f"{failure_code(exc)}: {exc}")
+        claims.release(res, job_id, MEMO)
         return None
-    with res.database.sessions() as session:
-        job = jobs.get(session, job_id)
-        assert job is not None
-        memo_id = memos.store_memo(session, res.objects, job, drafted)
+    try:
+        with res.database.sessions() as session:
+            job = jobs.get(session, job_id)
+            assert job is not None
+            memo_id = memos.store_memo(session, res.objects, job, drafted)
+    finally:
+        claims.release(res, job_id, MEMO)
     if memo_id is not None:
         log.info("memo_drafted", job_id=str(job_id), memo_id=str(memo_id),
                  chars=len(drafted.markdown))  # fmt: skip

@@ -10,6 +10,8 @@ import os
 import threading
 from dataclasses import dataclass
 
+import redis
+
 from orgair_cache import Cache
 from orgair_config import Settings, get_settings
 from orgair_database import Database
@@ -26,6 +28,8 @@ class WorkerResources:
     cache: Cache
     objects: ObjectStore
     events: JobEventPublisher
+    # Plain Redis (the cache fails soft, which a claim must not): who is drafting what.
+    redis: redis.Redis
     # Every worker process spends the one daily budget in Redis; its ledger rows go to
     # the database. Without provider keys it refuses calls (LLMNotConfigured).
     llm: LLMClient
@@ -41,11 +45,15 @@ class WorkerResources:
             cache=Cache.from_url(settings.REDIS_URL),
             objects=ObjectStore.from_settings(settings),
             events=JobEventPublisher.from_settings(settings),
+            redis=redis.Redis.from_url(
+                settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=5
+            ),
             llm=LLMClient.from_settings(settings, ledger=SqlLedgerSink(database)),
         )
 
     def close(self) -> None:
         self.llm.close()
+        self.redis.close()
         self.events.close()
         self.cache.close()
         self.database.dispose()

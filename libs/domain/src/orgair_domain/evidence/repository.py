@@ -18,7 +18,11 @@ from orgair_database import utcnow
 from orgair_domain.evidence.models import Evidence, EvidenceChunk, EvidenceDimension
 from orgair_scoring import DIMENSIONS
 
-DIMENSION_ORDER = {name: index for index, name in enumerate(DIMENSIONS)}
+
+def canonical(dimensions: Sequence[str]) -> list[str]:
+    """The dimensions in the order of the seven (how every answer lists them)."""
+    given = set(dimensions)
+    return [name for name in DIMENSIONS if name in given]
 
 
 def add(
@@ -64,9 +68,7 @@ def dimensions_of(
         )
         for evidence_id, dimension in rows:
             found[evidence_id].append(dimension)
-    for names in found.values():
-        names.sort(key=DIMENSION_ORDER.__getitem__)
-    return found
+    return {evidence_id: canonical(names) for evidence_id, names in found.items()}
 
 
 def chunks_of(session: Session, evidence_id: uuid.UUID) -> list[str]:

@@ -73,6 +73,12 @@ def require_evidence(session: Session, evidence_id: uuid.UUID) -> Evidence:
     return evidence
 
 
+_OUT_COLUMNS = (
+    "id", "company_id", "kind", "title", "source", "url", "evidence_date", "media_type",
+    "filename", "size_bytes", "sha256", "text_chars", "chunk_count", "created_by", "created_at",
+)  # fmt: skip
+
+
 def _out(settings: Settings, evidence: Evidence, dimensions: Sequence[str]) -> EvidenceOut:
     path = evidence_path(settings, evidence.id)
     return EvidenceOut.model_validate(
@@ -84,12 +90,6 @@ def _out(settings: Settings, evidence: Evidence, dimensions: Sequence[str]) -> E
             ),
         }
     )
-
-
-_OUT_COLUMNS = (
-    "id", "company_id", "kind", "title", "source", "url", "evidence_date", "media_type",
-    "filename", "size_bytes", "sha256", "text_chars", "chunk_count", "created_by", "created_at",
-)  # fmt: skip
 
 
 def _new_evidence(
@@ -155,11 +155,7 @@ def add_evidence(
     session.commit()
     log.info("evidence_added", evidence_id=str(evidence.id), company_id=str(company_id),
              kind=kind.value, chunks=len(chunks))  # fmt: skip
-    return _out(settings, evidence, sorted(dimensions, key=_canonical))
-
-
-def _canonical(dimension: str) -> int:
-    return repository.DIMENSION_ORDER[dimension]
+    return _out(settings, evidence, repository.canonical(dimensions))
 
 
 def _safe_filename(filename: str | None) -> str | None:
@@ -224,7 +220,7 @@ def add_document(
     log.info("evidence_added", evidence_id=str(evidence_id), company_id=str(company_id),
              kind=EvidenceKind.DOCUMENT.value, media_type=media_type, size_bytes=len(content),
              chunks=len(chunks))  # fmt: skip
-    return _out(settings, evidence, sorted(dimensions, key=_canonical))
+    return _out(settings, evidence, repository.canonical(dimensions))
 
 
 def _delete_original(objects: ObjectStore, key: str, evidence_id: uuid.UUID) -> None:

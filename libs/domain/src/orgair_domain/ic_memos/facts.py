@@ -3,8 +3,8 @@
 The score a memo is about is the company's current approved score, else (said so in
 the memo) its newest computed one. With it: the trend and history of approved scores,
 the intervals, the dimension scores of the scored assessment and their newest
-justifications. A value-creation plan is not part of the platform's records yet, so a
-memo has no such section.
+justifications, and the company's latest approved value-creation plan, where one
+exists (a plan still waiting for its review is not the firm's plan yet).
 """
 
 from __future__ import annotations
@@ -24,6 +24,9 @@ from orgair_domain.justifications.schemas import JustificationOut
 from orgair_domain.justifications.service import justifications_out
 from orgair_domain.scores.schemas import ScoreOut
 from orgair_domain.scores.service import company_scores
+from orgair_domain.value_creation import repository as plans
+from orgair_domain.value_creation.schemas import PlanOut
+from orgair_domain.value_creation.service import plans_out
 from orgair_scoring import DIMENSIONS
 
 
@@ -46,6 +49,7 @@ class MemoFacts:
     trend: str | None
     approved_history: list[ScoreOut]  # oldest first
     dimensions: list[DimensionFact]
+    plan: PlanOut | None = None
 
 
 def gather_facts(session: Session, settings: Settings, company_id: uuid.UUID) -> MemoFacts:
@@ -72,6 +76,7 @@ def gather_facts(session: Session, settings: Settings, company_id: uuid.UUID) ->
         session, settings, justifications.latest_per_dimension(session, score.assessment_id)
     )
     by_dimension = {item.dimension.value: item for item in latest}
+    approved_plan = plans.latest_approved_many(session, [company.id]).get(company.id)
     values = {row.dimension: row.score for row in rows}
     return MemoFacts(
         company_id=company.id,
@@ -88,4 +93,5 @@ def gather_facts(session: Session, settings: Settings, company_id: uuid.UUID) ->
             for name in DIMENSIONS
             if name in values
         ],
+        plan=plans_out(session, [approved_plan])[0] if approved_plan is not None else None,
     )

@@ -82,6 +82,25 @@ def facts_message(facts: MemoFacts, boundary: str) -> str:
         lines.append(f"- {DIMENSION_NAMES[item.dimension]}: {item.score:.1f}")
         if item.justification is not None and item.justification.text:
             lines.append(f"  Justification: {item.justification.text}")
+    plan = facts.plan
+    if plan is not None:
+        ebitda = plan.ebitda
+        lines += [
+            f"Approved value-creation plan: Org-AI-R {plan.entry_org_air:.1f} to target "
+            f"{plan.target_org_air:.1f} ({'reachable' if plan.reachable else 'not reachable'}; "
+            f"projected {plan.projected_org_air:.1f}), investment ${plan.investment_usd:,.0f}",
+            f"EBITDA impact (percentage points): base {ebitda.base:.2f}, conservative "
+            f"{ebitda.conservative:.2f}, optimistic {ebitda.optimistic:.2f}, risk-adjusted "
+            f"{ebitda.risk_adjusted:.2f}",
+            *(
+                f"- Raise {DIMENSION_NAMES[name].split(':')[0]} from {item.current:.1f} to "
+                f"{item.target:.1f} ({item.priority} priority, ${item.investment_usd:,.0f})"
+                for name, item in plan.dimensions.items()
+                if item.gap > 0
+            ),
+        ]
+    else:
+        lines.append("Value-creation plan: none approved")
     lines.append(f"=====END FACTS {boundary}=====")
     lines.append("Draft the memo's narrative.")
     return "\n".join(lines)

@@ -1,4 +1,5 @@
-"""The memo as Markdown: the facts rendered by code, the narrative placed around them.
+"""The memo as Markdown: the facts (scores, intervals, trend, justifications, the approved
+value-creation plan) rendered by code, the narrative placed around them.
 
 Text that did not come from the platform itself (the model's narrative and
 justifications, the company's name, evidence titles) is escaped, so it shows as text
@@ -117,6 +118,41 @@ def _dimensions(facts: MemoFacts) -> list[str]:
     return lines
 
 
+def _plan(facts: MemoFacts) -> list[str]:
+    plan = facts.plan
+    if plan is None:
+        return []
+    ebitda = plan.ebitda
+    outcome = (
+        f"reaches the target ({plan.projected_org_air:.1f})"
+        if plan.reachable
+        else f"**does not reach the target**: {plan.projected_org_air:.1f} at best"
+    )
+    approved = f" (approved {plan.approved_at:%Y-%m-%d})" if plan.approved_at else ""
+    lines = [
+        "## Value-creation plan",
+        "",
+        f"From Org-AI-R {plan.entry_org_air:.1f} to a target of {plan.target_org_air:.1f}: "
+        f"the plan {outcome}, for an investment of ${plan.investment_usd:,.0f}"
+        f"{approved}.",
+        "",
+        "| EBITDA impact (pp) | conservative | base | optimistic | risk-adjusted |",
+        "|---|---:|---:|---:|---:|",
+        f"| {ebitda.delta:.1f} points of Org-AI-R | {ebitda.conservative:.2f} | "
+        f"{ebitda.base:.2f} | {ebitda.optimistic:.2f} | {ebitda.risk_adjusted:.2f} |",
+        "",
+        "| dimension | current | target | gap | priority | investment |",
+        "|---|---:|---:|---:|---|---:|",
+    ]
+    lines += [
+        f"| {_cell(DIMENSION_NAMES[name].split(':')[0])} | {item.current:.1f} | "
+        f"{item.target:.1f} | {item.gap:.1f} | {item.priority} | ${item.investment_usd:,.0f} |"
+        for name, item in plan.dimensions.items()
+        if item.gap > 0
+    ]
+    return [*lines, ""]
+
+
 def _bullets(points: Sequence[str]) -> list[str]:
     return [f"- {_cell(point)}" for point in points]
 
@@ -140,6 +176,7 @@ def render_memo(
         "",
         *_dimensions(facts),
         "",
+        *_plan(facts),
         "## Strengths",
         "",
         *_bullets(narrative.strengths),
