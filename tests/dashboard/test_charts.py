@@ -1,4 +1,4 @@
-"""The inline SVG charts and the generic record rendering: well-formed, escaped, exact."""
+"""The inline SVG charts and the numbers they are drawn from: well-formed, escaped, exact."""
 
 from __future__ import annotations
 
@@ -11,14 +11,14 @@ from orgair_gateway.dashboard.charts import (
     HistoryPoint,
     QuartileRow,
     dimension_chart,
+    ebitda_scenarios,
     history_chart,
     quartile_chart,
     scenario_chart,
     share_chart,
 )
 from orgair_gateway.dashboard.labels import label
-from orgair_gateway.dashboard.records import find_scenarios, items_of
-from orgair_gateway.dashboard.render import ENVIRONMENT, number
+from orgair_gateway.dashboard.render import number
 
 SVG = "{http://www.w3.org/2000/svg}"
 HOSTILE = '<script>alert("x")</script> & co'
@@ -76,24 +76,13 @@ def test_labels_and_numbers_read_as_people_write_them() -> None:
     assert number(0.25) == "0.25" and number(1.0) == "1" and number([0.8, 1.2]) == "0.8, 1.2"
 
 
-def test_a_record_is_shown_field_by_field_with_nothing_added() -> None:
-    plan = {
-        "target_org_air": 75,
-        "projection": {
-            "conservative": 3.045,
-            "base": 4.35,
-            "optimistic": 6.09,
-            "risk_adjusted": 4.35,
-        },
-        "dimensions": [{"name": "talent_skills", "gap": 12.5, "priority": "medium"}],
-        "reachable": True,
-    }
-    assert find_scenarios(plan) == [("conservative", 3.045), ("base", 4.35),
-                                    ("optimistic", 6.09), ("risk_adjusted", 4.35)]  # fmt: skip
-    assert items_of({"items": [plan], "total": 1}) == [plan] and items_of([plan]) == [plan]
-    macros = ENVIRONMENT.get_template("_tables.html").module
-    html = str(macros.record_value(plan))  # type: ignore[attr-defined]
-    for text in ("Target org air", "75", "Risk adjusted", "6.09", "talent_skills", "12.5",
-                 "medium", "true"):  # fmt: skip
-        assert text in html
-    assert html.count("<dt>") == 2 + 4 + 2  # every field of the record and of its object
+def test_ebitda_scenarios_are_read_in_drawing_order_and_absent_ones_left_out() -> None:
+    projection = {"optimistic": 6.09, "base": 4.35, "conservative": 3.045,
+                  "risk_adjusted": 4.35, "delta": 15.0, "requires_review": False}  # fmt: skip
+    assert ebitda_scenarios(projection) == [("conservative", 3.045), ("base", 4.35),
+                                            ("optimistic", 6.09), ("risk_adjusted", 4.35)]  # fmt: skip
+    roll_up = {"ebitda_base_pct": 2.5, "ebitda_risk_adjusted_pct": None, "investment_usd": 1e6}
+    assert ebitda_scenarios(roll_up, "ebitda_{}_pct") == [("base", 2.5)]
+    assert ebitda_scenarios({"base": True, "optimistic": "7"}) == []
+    root = parse(scenario_chart(ebitda_scenarios(projection), "plan-ebitda"))
+    assert len(list(root.iter(f"{SVG}rect"))) == 4

@@ -12,16 +12,19 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from markupsafe import Markup, escape
 
 from orgair_gateway.dashboard.labels import label
 
 __all__ = [
+    "EBITDA_SCENARIOS",
     "QUARTILES",
     "HistoryPoint",
     "QuartileRow",
     "dimension_chart",
+    "ebitda_scenarios",
     "history_chart",
     "quartile_chart",
     "scenario_chart",
@@ -318,6 +321,20 @@ def history_chart(points: Sequence[HistoryPoint], chart_id: str = "history") -> 
         or "No scores yet."
     )
     return _svg(chart_id, height, "Org-AI-R history with its 95 % interval", description, body)
+
+
+EBITDA_SCENARIOS = ("conservative", "base", "optimistic", "risk_adjusted")
+
+
+def ebitda_scenarios(projection: Mapping[str, Any], key: str = "{}") -> list[tuple[str, float]]:
+    """The EBITDA scenarios a projection holds under `key` (`base`, or `ebitda_base_pct`
+    with `key="ebitda_{}_pct"`), in the order they are drawn; absent or null ones left out."""
+    found = []
+    for name in EBITDA_SCENARIOS:
+        value = projection.get(key.format(name))
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            found.append((name, float(value)))
+    return found
 
 
 def scenario_chart(scenarios: Sequence[tuple[str, float]], chart_id: str) -> Markup:

@@ -5,9 +5,8 @@ From `GET /api/v1/companies/{id}`, its industry, and `GET /api/v2/companies/{id}
 shows the current approved score's inputs beside the newest pending one's; the
 history chart every computed score with its 95 % interval as a band.
 
-Value-creation plans, evidence and justifications come from endpoints that newer
-scoring versions have: each section is shown when its endpoint answers, and left
-out when this scoring has no such endpoint (404/405).
+Value-creation plans, justifications and evidence are tables of their own
+(company_sections.py), each left out when this scoring has no such endpoint.
 """
 
 from __future__ import annotations
@@ -23,12 +22,17 @@ from fastapi.responses import Response
 from orgair_gateway.dashboard.charts import (
     HistoryPoint,
     dimension_chart,
+    ebitda_scenarios,
     history_chart,
     scenario_chart,
 )
+from orgair_gateway.dashboard.company_sections import (
+    evidence_table,
+    justifications_table,
+    plans_table,
+)
 from orgair_gateway.dashboard.context import PREFIX, PageContext, parse_uuid, signed_in
 from orgair_gateway.dashboard.labels import label
-from orgair_gateway.dashboard.records import find_scenarios, items_of
 from orgair_gateway.dashboard.tables import Choice, Column, Filter, TableSpec, page_locally
 
 __all__ = ["router"]
@@ -48,7 +52,6 @@ HISTORY_TABLE = TableSpec(
     filters=(Filter("status", "Review", tuple(Choice(s, label(s)) for s in REVIEW_STATUSES)),),
     page_sizes=(10, 25, 100),
 )  # fmt: skip
-EVIDENCE_LIMIT = 20
 
 
 def _history_value(row: Mapping[str, Any], key: str) -> Any:
@@ -88,23 +91,21 @@ def _points(history: list[Mapping[str, Any]]) -> list[HistoryPoint]:
 async def company(company_id: str, ctx: ContextDep) -> Response:
     cid = str(parse_uuid(ctx.request, company_id, "company"))
     api, query = ctx.api, dict(ctx.request.query_params)
-    found, scores, plans, evidence = await asyncio.gather(
+    found, scores, plans = await asyncio.gather(
         api.get(api.v1("companies", cid)),
         api.get(api.v2("companies", cid, "scores")),
-        api.get_if_present(api.v2("companies", cid, "value-creation-plans")),
-        api.get_if_present(api.v2("companies", cid, "evidence"), {"limit": EVIDENCE_LIMIT}),
+        plans_table(api, cid, query),
     )
     history: list[Mapping[str, Any]] = scores["history"]
     current = scores.get("current")
     pending = next((s for s in history if s["review_status"] == PENDING), None)
-    industry, justifications = await asyncio.gather(
-        api.get_if_present(api.v1("industries", found["industry_id"])),
-        api.get_if_present(api.v2("assessments", current["assessment_id"], "justifications"))
-        if current
-        else asyncio.sleep(0, result=None),
-    )
     approved_dims, pending_dims = _dimensions(current), _dimensions(pending)
     names = list(dict.fromkeys([*approved_dims, *pending_dims]))
+    industry, justifications, evidence = await asyncio.gather(
+        api.get_if_present(api.v1("industries", found["industry_id"])),
+        justifications_table(api, current["assessment_id"] if current else None, query),
+        evidence_table(api, cid, names, query),
+    )
     if approved_dims:
         dimension_svg = dimension_chart(
             [(n, approved_dims.get(n), pending_dims.get(n)) for n in names]
@@ -115,7 +116,8 @@ async def company(company_id: str, ctx: ContextDep) -> Response:
         )
     else:
         dimension_svg = None
-    plan_items = items_of(plans) if plans is not None else None
+    # The scenarios of the first plan shown (the newest, unless sorted otherwise).
+    scenarios = ebitda_scenarios(plans.rows[0]["ebitda"]) if plans and plans.rows else None
     return ctx.page(
         "company.html",
         section="funds",
@@ -133,13 +135,8 @@ async def company(company_id: str, ctx: ContextDep) -> Response:
             sort_value=_history_value,
             matches=_history_matches,
         ),
-        plans=plan_items,
-        plan_charts=[
-            (scenario_chart(found_scenarios, f"plan-{index}-ebitda") if found_scenarios else None)
-            for index, found_scenarios in enumerate(
-                find_scenarios(plan) for plan in (plan_items or [])
-            )
-        ],
-        evidence=items_of(evidence) if evidence is not None else None,
-        justifications=items_of(justifications) if justifications is not None else None,
+        plans=plans,
+        plan_svg=scenario_chart(scenarios, "plan-ebitda") if scenarios else None,
+        evidence=evidence,
+        justifications=justifications,
     )

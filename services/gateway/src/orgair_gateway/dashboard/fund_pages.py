@@ -23,13 +23,13 @@ from orgair_auth import Role
 from orgair_gateway.dashboard.charts import (
     QUARTILES,
     QuartileRow,
+    ebitda_scenarios,
     quartile_chart,
     scenario_chart,
     share_chart,
 )
 from orgair_gateway.dashboard.context import PREFIX, PageContext, parse_uuid, signed_in
 from orgair_gateway.dashboard.labels import label
-from orgair_gateway.dashboard.records import find_scenarios
 from orgair_gateway.dashboard.tables import (
     Choice,
     Column,
@@ -204,7 +204,7 @@ async def fund(fund_id: str, ctx: ContextDep) -> Response:
         sort_value=field_value, matches=lambda row, filters: True,
     )  # fmt: skip
     value_creation = summary.get("value_creation")
-    scenarios = find_scenarios(value_creation) if value_creation else None
+    scenarios = ebitda_scenarios(value_creation, "ebitda_{}_pct") if value_creation else None
     return ctx.page(
         "fund.html",
         section="funds",

@@ -17,7 +17,6 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from orgair_gateway.dashboard.labels import label
-from orgair_gateway.dashboard.records import table_columns
 from orgair_gateway.dashboard.static import static_url
 from orgair_observability import get_correlation_id
 
@@ -102,7 +101,7 @@ def _environment() -> Environment:
     environment.filters.update(
         score=score, percent=percent, usd=usd, number=number, when=when, label=label
     )
-    environment.globals.update(static=static_url, table_columns=table_columns)
+    environment.globals.update(static=static_url)
     return environment
 
 
