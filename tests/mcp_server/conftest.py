@@ -1,17 +1,20 @@
 """An MCP stack for the tests: the real scoring API and the real gateway on loopback ports
 (uvicorn, one SQLite database, Redis, the S3 server), a Celery worker process for the
-fund jobs, keys of every role, and a scored portfolio to talk about.
+background jobs, keys of every role, and a scored portfolio to talk about.
 
 Assistants are played by the official SDK's `Client` over real Streamable HTTP
 (`McpSession`), or over stdio through `orgair mcp` (test_stdio.py). The stack is
-built once per module; a test that needs another gateway (a small rate limit,
-scoring stopped) starts its own in front of the same database.
+built once per module; a module adds settings by overriding `stack_settings` (the
+fake LLM providers' addresses and keys, say). A test that needs another gateway (a
+small rate limit, scoring stopped) starts its own in front of the same database.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +26,7 @@ import pytest
 import redis
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
+from mcp.types import CallToolResult, TextContent
 from opentelemetry import propagate
 
 from orgair_auth import ApiKeyRepository, Role
@@ -47,6 +51,8 @@ DIMENSIONS = (
 )
 TECHNOLOGY = "550e8400-e29b-41d4-a716-446655440006"
 MANUFACTURING = "550e8400-e29b-41d4-a716-446655440001"
+JOB_TIMEOUT_SECONDS = 90.0
+FINISHED = frozenset({"succeeded", "failed", "cancelled"})
 
 
 @dataclass
@@ -57,6 +63,7 @@ class Portfolio:
     company_ids: dict[str, str]  # name -> id
     submitted_assessment_id: str  # submitted, not yet scored
     scored_company_id: str  # has an approved score
+    scored_assessment_id: str  # the assessment behind that score
     pending_score_id: str  # a score held for review
 
 
@@ -111,6 +118,39 @@ async def mcp_session(url: str, key: str | None) -> AsyncIterator[Client]:
         Client(streamable_http_client(url, http_client=http)) as client,
     ):
         yield client
+
+
+def text_of(result: CallToolResult) -> str:
+    return "\n".join(block.text for block in result.content if isinstance(block, TextContent))
+
+
+def ok(result: CallToolResult) -> dict[str, Any]:
+    """A tool's structured result, failing the test with its error text when it is one."""
+    assert not result.is_error, text_of(result)
+    content: dict[str, Any] | None = result.structured_content
+    assert content is not None
+    return content
+
+
+async def call(stack: McpStack, role: Role, tool: str, **arguments: Any) -> CallToolResult:
+    """One tool call in its own session, as a key of `role`."""
+    async with mcp_session(stack.mcp_url, stack.keys[role]) as client:
+        return await client.call_tool(tool, arguments)
+
+
+async def finished_job(stack: McpStack, job_id: str) -> dict[str, Any]:
+    """`get_job_progress` until the job has finished (or the test fails at the deadline)."""
+    deadline = time.monotonic() + JOB_TIMEOUT_SECONDS
+    while True:
+        progress = ok(await call(stack, Role.VIEWER, "get_job_progress", job_id=job_id))
+        if progress["state"] in FINISHED:
+            return progress
+        if time.monotonic() > deadline:
+            tails = "\n".join(running.tail(20) for running in stack.workers.running)
+            pytest.fail(
+                f"job {job_id} unfinished after {JOB_TIMEOUT_SECONDS:g}s: {progress}\n{tails}"
+            )
+        await asyncio.sleep(0.2)
 
 
 def _values(log_dir: Path, redis_server: RedisServer, s3_endpoint: str) -> dict[str, Any]:
@@ -206,19 +246,30 @@ def _portfolio(stack_rest: Callable[[Role], httpx.Client]) -> Portfolio:
             company_ids=ids,
             submitted_assessment_id=submitted,
             scored_company_id=ids["Beacon Analytics"],
+            scored_assessment_id=scored,
             pending_score_id=pending_score_id,
         )
 
 
 @pytest.fixture(scope="module")
+def stack_settings() -> dict[str, Any]:
+    """Settings a module adds to its stack (scoring, gateway and worker alike)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
 def mcp_stack(
-    tmp_path_factory: pytest.TempPathFactory, redis_server: RedisServer, s3_endpoint: str
+    tmp_path_factory: pytest.TempPathFactory,
+    redis_server: RedisServer,
+    s3_endpoint: str,
+    stack_settings: dict[str, Any],
 ) -> Iterator[McpStack]:
     from orgair_gateway.app import create_app as create_gateway
     from orgair_scoring_api.app import create_app as create_scoring
 
     log_dir = tmp_path_factory.mktemp("mcp-stack")
     values = _values(log_dir, redis_server, s3_endpoint)
+    values.update({name: str(value) for name, value in stack_settings.items()})
     settings = Settings(_env_file=None, **values)
     upgrade(settings.database_url)
     seed(settings)
@@ -240,8 +291,9 @@ def mcp_stack(
 
 
 @pytest.fixture(scope="module")
-def fund_worker(mcp_stack: McpStack) -> McpStack:
-    """A Celery worker process (`python -m orgair_worker`) for the stack's fund jobs."""
+def job_worker(mcp_stack: McpStack) -> McpStack:
+    """A Celery worker process (`python -m orgair_worker`) for the stack's background jobs
+    (fund scoring, justifications)."""
     mcp_stack.workers.start(
         worker_spec(
             mcp_stack.log_dir / "worker.heartbeat", env=mcp_stack.values, cwd=mcp_stack.log_dir

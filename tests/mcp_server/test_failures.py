@@ -13,16 +13,12 @@ import re
 import httpx
 import pytest
 from mcp import MCPError
-from mcp.types import CallToolResult, TextContent
+from mcp.types import CallToolResult
 
 from orgair_auth import Role
 from orgair_gateway.mcp.messages import RATE_LIMITED_CODE
 from tests.gateway.support import ThreadedServer, serving
-from tests.mcp_server.conftest import McpStack, mcp_session
-
-
-def text_of(result: CallToolResult) -> str:
-    return "\n".join(block.text for block in result.content if isinstance(block, TextContent))
+from tests.mcp_server.conftest import McpStack, mcp_session, text_of
 
 
 def metric(gateway_url: str, admin_key: str, name: str, **labels: str) -> float:

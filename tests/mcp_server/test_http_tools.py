@@ -8,17 +8,15 @@ result must be scoring's answer, projected, never something the MCP layer comput
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
 from typing import Any
 
 import pytest
 from mcp import MCPError
-from mcp.types import CallToolResult, TextContent, TextResourceContents
+from mcp.types import TextContent, TextResourceContents
 
 from orgair_auth import Role
-from tests.mcp_server.conftest import McpStack, mcp_session
+from tests.mcp_server.conftest import McpStack, call, finished_job, mcp_session, ok, text_of
 
 # The tools whose endpoints exist on scoring today, and the least role each needs
 # (what the REST API enforces for the endpoint behind it).
@@ -40,22 +38,6 @@ TOOL_ROLES = {
     "run_gap_analysis": Role.ANALYST,
     "decide_review": Role.REVIEWER,
 }
-
-
-def text_of(result: CallToolResult) -> str:
-    return "\n".join(block.text for block in result.content if isinstance(block, TextContent))
-
-
-def ok(result: CallToolResult) -> dict[str, Any]:
-    assert not result.is_error, text_of(result)
-    content: dict[str, Any] | None = result.structured_content
-    assert content is not None
-    return content
-
-
-async def call(stack: McpStack, role: Role, tool: str, **arguments: Any) -> CallToolResult:
-    async with mcp_session(stack.mcp_url, stack.keys[role]) as client:
-        return await client.call_tool(tool, arguments)
 
 
 # ------------------------------------------------------------------------ listing
@@ -308,8 +290,8 @@ async def test_review_queue_and_a_reviewers_decision(mcp_stack: McpStack) -> Non
 # --------------------------------------------------------------------------- jobs
 
 
-async def test_a_fund_job_started_and_followed_to_the_end(fund_worker: McpStack) -> None:
-    stack = fund_worker
+async def test_a_fund_job_started_and_followed_to_the_end(job_worker: McpStack) -> None:
+    stack = job_worker
     fund_id = stack.portfolio.fund_id
     started = ok(
         await call(
@@ -333,12 +315,7 @@ async def test_a_fund_job_started_and_followed_to_the_end(fund_worker: McpStack)
     )
     assert replayed["id"] == started["id"]
 
-    deadline = time.monotonic() + 90
-    while True:
-        progress = ok(await call(stack, Role.VIEWER, "get_job_progress", job_id=started["id"]))
-        if progress["state"] in {"succeeded", "failed", "cancelled"} or time.monotonic() > deadline:
-            break
-        await asyncio.sleep(0.2)
+    progress = await finished_job(stack, started["id"])
     with stack.rest(Role.VIEWER) as api:
         expected = api.get(f"/api/v2/jobs/{started['id']}").json()
     assert progress["state"] == expected["state"] == "succeeded"

@@ -6,29 +6,10 @@ has no LLM key: the API's 503 must come back as the tool's error, and nothing is
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from mcp.types import CallToolResult, TextContent
 
 from orgair_auth import Role
-from tests.mcp_server.conftest import McpStack, mcp_session
-
-
-def text_of(result: CallToolResult) -> str:
-    return "\n".join(block.text for block in result.content if isinstance(block, TextContent))
-
-
-def ok(result: CallToolResult) -> dict[str, Any]:
-    assert not result.is_error, text_of(result)
-    content: dict[str, Any] | None = result.structured_content
-    assert content is not None
-    return content
-
-
-async def call(stack: McpStack, role: Role, tool: str, **arguments: Any) -> CallToolResult:
-    async with mcp_session(stack.mcp_url, stack.keys[role]) as client:
-        return await client.call_tool(tool, arguments)
+from tests.mcp_server.conftest import McpStack, call, ok, text_of
 
 
 @pytest.fixture(scope="module")

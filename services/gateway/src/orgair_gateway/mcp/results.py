@@ -302,7 +302,7 @@ class EvidenceResults(Compact):
 
 
 class Citation(Compact):
-    label: str = Field(description="How the text cites it, e.g. [E1]")
+    label: str = Field(description="How the text cites it: E1 is [E1] in the text")
     evidence_id: uuid.UUID
     title: str
     excerpt: str

@@ -244,7 +244,8 @@ def register_tools(server: MCPServer, calls: PlatformCalls) -> None:
     async def get_job_progress(
         job_id: Annotated[uuid.UUID, Field(description="The job's id")],
     ) -> JobProgress:
-        """A fund scoring job's state and counts (GET /api/v2/jobs/{id})."""
+        """A background job's state and counts: a fund's scoring (counting companies), an
+        assessment's justifications (dimensions) or a memo (GET /api/v2/jobs/{id})."""
         async with calls.calling() as api:
             return JobProgress.of(await api.get(api.v2("jobs", job_id)))
 
