@@ -163,6 +163,14 @@ def test_company_page_shows_the_apis_scores(
     page.reload()
     expect(evidence_section.locator("tbody tr")).to_have_count(1)
     expect(evidence_section).to_contain_text("CTO interview, data platform")
+    plan = stack.call("POST", f"{V2}/companies/{portfolio.company_id}/value-creation-plans",
+                      201, json={"target_org_air": 75.0})  # fmt: skip
+    page.reload()
+    expect(plans_section.locator("tbody tr")).to_have_count(1)
+    expect(plans_section.locator("tbody tr td").nth(5)).to_have_text(
+        f"{plan['ebitda']['risk_adjusted']:.2f}"
+    )
+    expect(plans_section.locator("svg[aria-labelledby^=plan-ebitda] rect")).to_have_count(4)
     shoot(page, artifacts, "05-company")
 
 
