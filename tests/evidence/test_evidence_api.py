@@ -118,6 +118,24 @@ def test_without_q_newest_first(client: TestClient) -> None:
     assert titles(search(client, company, dimension="ai_governance")) == []
 
 
+def test_pages_of_the_list_and_of_the_ranking_cover_each_item_once(client: TestClient) -> None:
+    company = new_company(client)
+    for index in range(7):
+        words = "warehouse " * (index + 1) if index % 3 else "culture memo"
+        add_note(client, company, f"{words} number {index}", ["data_infrastructure"],
+                 title=f"note {index}", evidence_date=f"2026-0{index + 1}-01")  # fmt: skip
+    for params in ({}, {"q": "warehouse"}, {"dimension": "data_infrastructure", "q": "memo"}):
+        whole = search(client, company, **params, limit=100)
+        pages = [search(client, company, **params, limit=2, page=n) for n in (1, 2, 3, 4)]
+        assert [t for found in pages for t in titles(found)] == titles(whole)
+        assert {found["total"] for found in pages} == {whole["total"]} == {len(whole["items"])}
+        assert pages[0]["total_pages"] == -(-whole["total"] // 2) and pages[1]["page"] == 2
+    assert search(client, company)["total"] == 7
+    assert search(client, company, q="warehouse")["total"] == 4
+    past_the_end = search(client, company, limit=2, page=9)
+    assert past_the_end["items"] == [] and past_the_end["total"] == 7
+
+
 @pytest.mark.parametrize(
     "q",
     ['data" OR 1=1 --', "NEAR(data pipeline)", "data AND NOT x*", "'; DROP TABLE evidence; --",
@@ -138,6 +156,8 @@ def test_bad_queries(client: TestClient) -> None:
     assert problem["errors"][0]["pointer"] == "/query/q"
     assert_problem(client.get(url, params={"limit": 0}), 422)
     assert_problem(client.get(url, params={"limit": 101}), 422)
+    assert_problem(client.get(url, params={"page": 0}), 422)
+    assert_problem(client.get(url, params={"page": 2**63}), 422)
     assert_problem(client.get(url, params={"dimension": "synergy"}), 422)
     assert client.get(url, params={"q": "   "}).json()["q"] is None  # blank is no query
 

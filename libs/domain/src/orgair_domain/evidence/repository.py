@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, Select, delete, insert, select, update
+from sqlalchemy import ColumnElement, Select, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from orgair_database import utcnow
@@ -87,6 +87,12 @@ def newest_query(company_id: uuid.UUID, dimension: str | None) -> Select[tuple[E
     if dimension is not None:
         query = query.where(supports(dimension))
     return query.order_by(Evidence.evidence_date.desc(), Evidence.created_at.desc(), Evidence.id)
+
+
+def count_of(session: Session, query: Select[tuple[Evidence]]) -> int:
+    """How many items `query` selects (without its order or bounds)."""
+    counted = select(func.count()).select_from(query.order_by(None).limit(None).subquery())
+    return int(session.scalar(counted) or 0)
 
 
 def supports(dimension: str) -> ColumnElement[bool]:

@@ -17,7 +17,7 @@ from pydantic import (
     model_validator,
 )
 
-from orgair_database.values import VISIBLE_MULTILINE_TEXT, VISIBLE_TEXT, IsoDate
+from orgair_database.values import VISIBLE_MULTILINE_TEXT, VISIBLE_TEXT, IsoDate, PageNumber
 from orgair_domain.evidence.models import EvidenceKind
 from orgair_scoring import Dimension
 
@@ -151,7 +151,10 @@ class EvidenceList(BaseModel):
     items: list[EvidenceHit]
     q: str | None
     dimension: Dimension | None
-    limit: int
+    limit: int = Field(description="Items per page")
+    page: int
+    total: int = Field(description="Items that match (over every page)")
+    total_pages: int
 
 
 class OriginalLinkOut(BaseModel):
@@ -163,13 +166,18 @@ class OriginalLinkOut(BaseModel):
 
 
 class EvidenceQuery(BaseModel):
-    """`?dimension=&q=&limit=`: which evidence, and how to rank it."""
+    """`?dimension=&q=&limit=&page=`: which evidence, how to rank it, which page."""
 
     model_config = ConfigDict(frozen=True)
 
     dimension: Dimension | None = None
     q: Annotated[str, StringConstraints(max_length=500), VISIBLE_TEXT] | None = None
     limit: int = Field(default=DEFAULT_SEARCH_LIMIT, ge=1, le=MAX_SEARCH_LIMIT)
+    page: PageNumber = 1
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.limit
 
     @field_validator("q")
     @classmethod

@@ -5,7 +5,8 @@ input is query syntax): an item matches when any word does, and ranks higher the
 better its best chunk matches — bm25 on SQLite's FTS5 index, ts_rank on
 PostgreSQL's tsvector — so items matching more of the words, more often, come
 first. Ties go to the newer item. The answer is the best chunk of each of the
-`limit` best items.
+`limit` best items after the first `offset` (a page of the ranking), and
+`matching_count` is how many items match at all (the ranking's length).
 
 Both backends run the same statement shape: the matching chunks with their score,
 then each item's best chunk (a window over them), then the best items.
@@ -41,7 +42,7 @@ from orgair_domain.evidence.search_index import (
     TEXT_SEARCH_CONFIG,
 )
 
-__all__ = ["MAX_TERMS", "ChunkHit", "ranked_chunks", "search_terms"]
+__all__ = ["MAX_TERMS", "ChunkHit", "matching_count", "ranked_chunks", "search_terms"]
 
 MAX_TERMS = 32
 _WORD = re.compile(r"\w+")
@@ -97,15 +98,10 @@ def _postgres_matches(terms: list[str]) -> Matches:
     return hits, vector.op("@@")(query)
 
 
-def ranked_chunks(
-    session: Session,
-    company_id: uuid.UUID,
-    terms: list[str],
-    *,
-    dimension: str | None,
-    limit: int,
-) -> list[ChunkHit]:
-    """The best chunk of each of the `limit` items that match `terms` best."""
+def _scored_chunks(
+    session: Session, company_id: uuid.UUID, terms: list[str], dimension: str | None
+) -> Any:
+    """Every chunk of the company's evidence that matches `terms`, with its relevance."""
     backend = session.get_bind().dialect.name
     if backend == "sqlite":
         hits, matches = _sqlite_matches(terms)
@@ -119,12 +115,34 @@ def ranked_chunks(
     conditions = [matches, Evidence.company_id == company_id]
     if dimension is not None:
         conditions.append(repository.supports(dimension))
-    scored = (
+    return (
         hits.add_columns(Evidence.evidence_date, Evidence.created_at)
         .join(Evidence, Evidence.id == EvidenceChunk.evidence_id)
         .where(*conditions)
         .subquery("scored")
     )
+
+
+def matching_count(
+    session: Session, company_id: uuid.UUID, terms: list[str], *, dimension: str | None
+) -> int:
+    """How many of the company's items match `terms` (any chunk of them)."""
+    scored = _scored_chunks(session, company_id, terms, dimension)
+    return int(session.scalar(select(func.count(func.distinct(scored.c.evidence_id)))) or 0)
+
+
+def ranked_chunks(
+    session: Session,
+    company_id: uuid.UUID,
+    terms: list[str],
+    *,
+    dimension: str | None,
+    limit: int,
+    offset: int = 0,
+) -> list[ChunkHit]:
+    """The best chunk of each of the `limit` items that match `terms` best, after the
+    `offset` best."""
+    scored = _scored_chunks(session, company_id, terms, dimension)
     best_first = func.row_number().over(
         partition_by=scored.c.evidence_id, order_by=(scored.c.relevance.desc(), scored.c.seq)
     )
@@ -139,6 +157,7 @@ def ranked_chunks(
             per_item.c.evidence_id,
         )
         .limit(limit)
+        .offset(offset)
     )
     return [
         ChunkHit(evidence_id=row.evidence_id, seq=row.seq, text=row.text, relevance=row.relevance)

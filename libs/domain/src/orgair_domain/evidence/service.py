@@ -13,6 +13,7 @@ it keeps its own copy of what it quoted, so nothing else needs the item afterwar
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import uuid
 from collections.abc import Sequence
@@ -235,15 +236,17 @@ def _delete_original(objects: ObjectStore, key: str, evidence_id: uuid.UUID) -> 
 def list_evidence(
     session: Session, settings: Settings, company_id: uuid.UUID, query: EvidenceQuery
 ) -> EvidenceList:
-    """The company's evidence: ranked by relevance to `q`, else newest first."""
+    """One page of the company's evidence: ranked by relevance to `q`, else newest first."""
     _require_company(session, company_id)
     dimension = query.dimension.value if query.dimension is not None else None
     matches: dict[uuid.UUID, EvidenceMatch] = {}
     if query.q is not None:
+        terms = search.search_terms(query.q)
         hits = search.ranked_chunks(
-            session, company_id, search.search_terms(query.q), dimension=dimension,
-            limit=query.limit,
+            session, company_id, terms, dimension=dimension,
+            limit=query.limit, offset=query.offset,
         )  # fmt: skip
+        total = search.matching_count(session, company_id, terms, dimension=dimension)
         matches = {
             hit.evidence_id: EvidenceMatch(chunk=hit.seq, text=hit.text, relevance=hit.relevance)
             for hit in hits
@@ -251,9 +254,9 @@ def list_evidence(
         found = repository.by_ids(session, list(matches))
         items = [found[evidence_id] for evidence_id in matches if evidence_id in found]
     else:
-        items = list(
-            session.scalars(repository.newest_query(company_id, dimension).limit(query.limit))
-        )
+        newest = repository.newest_query(company_id, dimension)
+        items = list(session.scalars(newest.limit(query.limit).offset(query.offset)))
+        total = repository.count_of(session, newest)
     dimensions = repository.dimensions_of(session, [item.id for item in items])
     return EvidenceList(
         items=[
@@ -266,6 +269,9 @@ def list_evidence(
         q=query.q,
         dimension=query.dimension,
         limit=query.limit,
+        page=query.page,
+        total=total,
+        total_pages=max(1, math.ceil(total / query.limit)),
     )
 
 

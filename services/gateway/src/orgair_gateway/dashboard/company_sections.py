@@ -8,11 +8,9 @@ growing one long card list:
   default view reads one API page; any other order or the review filter reads the list;
 - justifications: `GET /assessments/{id}/justifications` of the current approved
   score's assessment, one per dimension, answered whole;
-- evidence: `GET /companies/{id}/evidence` searches (`q`, ranked by relevance) and
-  filters by dimension itself, answering at most `EVIDENCE_READ` items; the page asks
-  for that many with the table's search and dimension and sorts and pages them here.
-  When the API's bound is reached the table says so (narrowing the search shows the
-  rest) instead of pretending the list ends there.
+- evidence: `GET /companies/{id}/evidence` searches (`q`, ranked by relevance),
+  filters by dimension and pages itself (`limit` a page), so its own order (newest
+  by date, or the ranking) reads one API page; another sort reads the list.
 
 A section is left out when the scoring behind the gateway has no such endpoint
 (404/405), as for an older scoring version.
@@ -37,7 +35,6 @@ from orgair_gateway.dashboard.tables import (
 from orgair_gateway.upstream_client import ScoringApi
 
 __all__ = [
-    "EVIDENCE_READ",
     "EVIDENCE_TABLE",
     "JUSTIFICATIONS_TABLE",
     "PLANS_TABLE",
@@ -46,7 +43,6 @@ __all__ = [
     "plans_table",
 ]
 
-EVIDENCE_READ = 100  # the evidence list's largest `limit`
 REVIEW_STATUSES = ("auto_approved", "approved", "pending_review", "rejected")
 JUSTIFICATION_STATUSES = ("justified", "no_evidence", "citation_invalid", "failed")
 
@@ -84,7 +80,7 @@ _EVIDENCE_COLUMNS = (
     Column("created_at", "Added"),
 )  # fmt: skip
 EVIDENCE_TABLE = TableSpec(
-    "e", "Evidence", _EVIDENCE_COLUMNS, default_sort="created_at", default_descending=True,
+    "e", "Evidence", _EVIDENCE_COLUMNS, default_sort="evidence_date", default_descending=True,
     filters=(Filter("q", "Search"),), page_sizes=(10, 25, 100),
 )  # fmt: skip
 # With a search the API ranks by relevance, and so does the table unless asked otherwise.
@@ -184,23 +180,26 @@ def _evidence_spec(dimensions: Sequence[str], query: Mapping[str, str]) -> Table
 async def evidence_table(
     api: ScoringApi, company_id: str, dimensions: Sequence[str], query: Mapping[str, str]
 ) -> TableView | None:
-    """The company's evidence, searched and filtered by the API, sorted and paged here;
-    None when this scoring has no evidence endpoint. `dimensions` are the filter's
-    choices (the company's scored dimensions)."""
+    """The company's evidence, searched, filtered and paged by the API; None when this
+    scoring has no evidence endpoint. `dimensions` are the filter's choices (the
+    company's scored dimensions)."""
     state = _evidence_spec(dimensions, query).read(query)
-    asked: dict[str, str | int] = {"limit": EVIDENCE_READ, **state.filters}
-    answer = await api.get_if_present(api.v2("companies", company_id, "evidence"), asked)
-    if answer is None:
+    path = api.v2("companies", company_id, "evidence")
+    searching = "q" in state.filters
+
+    async def fetch(page: int, size: int) -> Mapping[str, Any]:
+        asked: dict[str, str | int] = {"page": page, "limit": size, **state.filters}
+        result: Mapping[str, Any] | None = await api.get_if_present(path, asked)
+        if result is None:
+            raise _NoSuchEndpoint
+        return result
+
+    try:
+        return await page_through_api(
+            state, query, fetch,
+            native_sort="relevance" if searching else "evidence_date", native_descending=True,
+            native_filters=frozenset({"q", "dimension"}),
+            sort_value=_evidence_value, matches=lambda row, filters: True,
+        )  # fmt: skip
+    except _NoSuchEndpoint:
         return None
-    items = list(answer["items"])
-    notice = None
-    if len(items) >= EVIDENCE_READ:
-        shown = "best-matching" if "q" in state.filters else "newest"
-        notice = (
-            f"Showing the {EVIDENCE_READ} {shown} items the API returns: search or pick a "
-            "dimension to find the others."
-        )
-    return page_locally(
-        state, items, query, sort_value=_evidence_value,
-        matches=lambda row, filters: True, notice=notice,
-    )  # fmt: skip

@@ -284,6 +284,7 @@ class EvidenceResults(Compact):
     query: str | None
     dimension: str | None
     items: list[EvidenceItem] = Field(description="Best first")
+    total: int = Field(description="Matching items in all (more exist when above the shown)")
 
     @classmethod
     def of(cls, company_id: uuid.UUID, body: dict[str, Any]) -> EvidenceResults:
@@ -297,6 +298,7 @@ class EvidenceResults(Compact):
                 "query": body.get("q"),
                 "dimension": body.get("dimension"),
                 "items": items,
+                "total": body.get("total", len(items)),
             }
         )
 

@@ -113,7 +113,8 @@ def list_evidence(
     settings: SettingsDep,
 ) -> EvidenceList:
     """The company's evidence, ranked by relevance to `q` (any of its words), else newest
-    first; `dimension` keeps the items that support it."""
+    first; `dimension` keeps the items that support it. `limit` items a page, `page` from 1;
+    `total` counts every match."""
     return service.list_evidence(session, settings, company_id, query)
 
 
