@@ -33,7 +33,14 @@ from orgair_gateway.dashboard.company_sections import (
 )
 from orgair_gateway.dashboard.context import PREFIX, PageContext, parse_uuid, signed_in
 from orgair_gateway.dashboard.labels import label
-from orgair_gateway.dashboard.tables import Choice, Column, Filter, TableSpec, page_locally
+from orgair_gateway.dashboard.tables import (
+    Choice,
+    Column,
+    Filter,
+    TableSpec,
+    field_value,
+    page_locally,
+)
 
 __all__ = ["router"]
 
@@ -52,11 +59,6 @@ HISTORY_TABLE = TableSpec(
     filters=(Filter("status", "Review", tuple(Choice(s, label(s)) for s in REVIEW_STATUSES)),),
     page_sizes=(10, 25, 100),
 )  # fmt: skip
-
-
-def _history_value(row: Mapping[str, Any], key: str) -> Any:
-    value = row.get(key)
-    return value.casefold() if isinstance(value, str) and key != "created_at" else value
 
 
 def _history_matches(row: Mapping[str, Any], filters: Mapping[str, str]) -> bool:
@@ -132,7 +134,7 @@ async def company(company_id: str, ctx: ContextDep) -> Response:
             HISTORY_TABLE.read(query),
             history,
             query,
-            sort_value=_history_value,
+            sort_value=field_value,
             matches=_history_matches,
         ),
         plans=plans,

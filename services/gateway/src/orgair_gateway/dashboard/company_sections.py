@@ -29,6 +29,7 @@ from orgair_gateway.dashboard.tables import (
     Filter,
     TableSpec,
     TableView,
+    field_value,
     page_locally,
     page_through_api,
 )
@@ -87,15 +88,10 @@ EVIDENCE_TABLE = TableSpec(
 _EVIDENCE_SEARCH_TABLE = replace(EVIDENCE_TABLE, default_sort="relevance")
 
 
-def _text_value(row: Mapping[str, Any], key: str) -> Any:
-    value = row.get(key)
-    return value.casefold() if isinstance(value, str) and key != "created_at" else value
-
-
 def _plan_value(row: Mapping[str, Any], key: str) -> Any:
     if key == "ebitda_risk_adjusted":
         return (row.get("ebitda") or {}).get("risk_adjusted")
-    return _text_value(row, key)
+    return field_value(row, key)
 
 
 def _plan_matches(row: Mapping[str, Any], filters: Mapping[str, str]) -> bool:
@@ -133,7 +129,7 @@ async def plans_table(
 def _justification_value(row: Mapping[str, Any], key: str) -> Any:
     if key == "citations":
         return len(row.get("citations") or [])
-    return _text_value(row, key)
+    return field_value(row, key)
 
 
 def _justification_matches(row: Mapping[str, Any], filters: Mapping[str, str]) -> bool:
@@ -165,7 +161,7 @@ async def justifications_table(
 def _evidence_value(row: Mapping[str, Any], key: str) -> Any:
     if key == "relevance":
         return (row.get("match") or {}).get("relevance")
-    return _text_value(row, key)
+    return field_value(row, key)
 
 
 def _evidence_spec(dimensions: Sequence[str], query: Mapping[str, str]) -> TableSpec:

@@ -36,6 +36,7 @@ from orgair_gateway.dashboard.tables import (
     Filter,
     TableSpec,
     TableView,
+    field_value,
     page_locally,
     page_through_api,
 )
@@ -91,12 +92,6 @@ JOBS_TABLE = TableSpec(
     page_sizes=(10, 25, 100),
 )  # fmt: skip
 _IDEMPOTENCY_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
-
-
-def field_value(row: Mapping[str, Any], key: str) -> Any:
-    """A row's value for sorting: text case-folded, numbers as they are."""
-    value = row.get(key)
-    return value.casefold() if isinstance(value, str) else value
 
 
 def name_contains(field: str) -> Any:

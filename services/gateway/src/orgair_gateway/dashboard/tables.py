@@ -34,6 +34,7 @@ __all__ = [
     "TableSpec",
     "TableState",
     "TableView",
+    "field_value",
     "page_locally",
     "page_through_api",
 ]
@@ -226,6 +227,13 @@ def _positive_int(value: str | None, default: int) -> int:
         return default
     number = int(value)
     return number if 1 <= number <= 1_000_000 else default
+
+
+def field_value(row: Row, key: str) -> Any:
+    """A row's value for sorting: text case-folded (ISO timestamps keep their order),
+    numbers as they are."""
+    value = row.get(key)
+    return value.casefold() if isinstance(value, str) else value
 
 
 def sort_rows(rows: Sequence[Row], state: TableState, sort_value: SortValue) -> list[Row]:
