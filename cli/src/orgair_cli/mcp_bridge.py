@@ -185,18 +185,20 @@ def _trace_meta(params: Any) -> dict[str, Any] | None:
 def relay_server(relay: GatewayRelay) -> Server[Any]:
     """A low-level SDK server whose every handler is the same request on the gateway."""
 
-    def refused(exc: GatewayUnavailable) -> MCPError:
-        return MCPError(INTERNAL_ERROR, str(exc))
+    async def forwarded(method: str, **arguments: Any) -> Any:
+        """The gateway's answer; an unreachable gateway is a protocol error saying so."""
+        try:
+            return await relay.forward(method, **arguments)
+        except GatewayUnavailable as exc:
+            raise MCPError(INTERNAL_ERROR, str(exc)) from None
+
+    def page(params: PaginatedRequestParams | None) -> dict[str, Any]:
+        return {"cursor": params.cursor if params else None, "cache_mode": "bypass"}
 
     async def list_tools(
         ctx: ServerRequestContext[Any], params: PaginatedRequestParams | None
     ) -> ListToolsResult:
-        try:
-            result: ListToolsResult = await relay.forward(
-                "list_tools", cursor=params.cursor if params else None, cache_mode="bypass"
-            )
-        except GatewayUnavailable as exc:
-            raise refused(exc) from None
+        result: ListToolsResult = await forwarded("list_tools", **page(params))
         return result
 
     async def call_tool(
@@ -217,60 +219,37 @@ def relay_server(relay: GatewayRelay) -> Server[Any]:
     async def list_resources(
         ctx: ServerRequestContext[Any], params: PaginatedRequestParams | None
     ) -> ListResourcesResult:
-        try:
-            result: ListResourcesResult = await relay.forward(
-                "list_resources", cursor=params.cursor if params else None, cache_mode="bypass"
-            )
-        except GatewayUnavailable as exc:
-            raise refused(exc) from None
+        result: ListResourcesResult = await forwarded("list_resources", **page(params))
         return result
 
     async def list_resource_templates(
         ctx: ServerRequestContext[Any], params: PaginatedRequestParams | None
     ) -> ListResourceTemplatesResult:
-        try:
-            result: ListResourceTemplatesResult = await relay.forward(
-                "list_resource_templates",
-                cursor=params.cursor if params else None,
-                cache_mode="bypass",
-            )
-        except GatewayUnavailable as exc:
-            raise refused(exc) from None
+        result: ListResourceTemplatesResult = await forwarded(
+            "list_resource_templates", **page(params)
+        )
         return result
 
     async def read_resource(
         ctx: ServerRequestContext[Any], params: ReadResourceRequestParams
     ) -> ReadResourceResult:
-        try:
-            result: ReadResourceResult = await relay.forward(
-                "read_resource", uri=str(params.uri), meta=_trace_meta(params),
-                cache_mode="bypass",
-            )  # fmt: skip
-        except GatewayUnavailable as exc:
-            raise refused(exc) from None
+        result: ReadResourceResult = await forwarded(
+            "read_resource", uri=str(params.uri), meta=_trace_meta(params), cache_mode="bypass"
+        )
         return result
 
     async def list_prompts(
         ctx: ServerRequestContext[Any], params: PaginatedRequestParams | None
     ) -> ListPromptsResult:
-        try:
-            result: ListPromptsResult = await relay.forward(
-                "list_prompts", cursor=params.cursor if params else None, cache_mode="bypass"
-            )
-        except GatewayUnavailable as exc:
-            raise refused(exc) from None
+        result: ListPromptsResult = await forwarded("list_prompts", **page(params))
         return result
 
     async def get_prompt(
         ctx: ServerRequestContext[Any], params: GetPromptRequestParams
     ) -> GetPromptResult:
-        try:
-            result: GetPromptResult = await relay.forward(
-                "get_prompt", name=params.name, arguments=params.arguments,
-                meta=_trace_meta(params),
-            )  # fmt: skip
-        except GatewayUnavailable as exc:
-            raise refused(exc) from None
+        result: GetPromptResult = await forwarded(
+            "get_prompt", name=params.name, arguments=params.arguments, meta=_trace_meta(params)
+        )
         return result
 
     return Server(

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from orgair_config import Settings
 from orgair_database import utcnow
 from orgair_domain.companies import repository as companies
-from orgair_domain.errors import Conflict, NotFound
+from orgair_domain.errors import NotFound
 from orgair_domain.ic_memos.facts import MemoFacts, gather_facts
 from orgair_domain.ic_memos.models import IcMemo
 from orgair_domain.ic_memos.narrative import (
@@ -42,7 +42,7 @@ from orgair_domain.jobs.kinds import JobKind
 from orgair_domain.jobs.models import ScoringJob
 from orgair_domain.jobs.queue import JobQueue
 from orgair_domain.jobs.schemas import JobOut
-from orgair_domain.jobs.service import job_out, job_path, publish_first_task
+from orgair_domain.jobs.service import job_out, job_path, publish_first_task, resume_or_refuse
 from orgair_domain.jobs.states import JobState
 from orgair_domain.llm_refusals import ensure_llm_available
 from orgair_llm import LLMClient, Message
@@ -81,14 +81,10 @@ def start_memo(
     gather_facts(session, settings, company_id)  # never scored: refuse now, not in the job
     active = jobs.active_of_kind(session, JobKind.IC_MEMO, company_id=company_id)
     if active is not None:
-        if active.state == JobState.QUEUED and active.enqueued_at is None:
-            publish_first_task(session, queue, active, correlation_id, retry_hint=_RETRY)
-            return job_out(session, settings, active)
-        raise Conflict(
-            f"the company already has a {active.state} memo job",
-            job_id=str(active.id),
-            job=job_path(settings, active.id),
-        )
+        return resume_or_refuse(
+            session, settings, queue, active, correlation_id, retry_hint=_RETRY,
+            conflict=f"the company already has a {active.state} memo job",
+        )  # fmt: skip
     now = utcnow()
     job = ScoringJob(
         id=uuid.uuid4(),

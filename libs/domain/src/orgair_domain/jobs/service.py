@@ -185,3 +185,23 @@ def publish_first_task(
     # job once however many start tasks arrive.
     job.enqueued_at = utcnow()
     session.commit()
+
+
+def resume_or_refuse(
+    session: Session,
+    settings: Settings,
+    queue: JobQueue,
+    active: ScoringJob,
+    correlation_id: str | None,
+    *,
+    retry_hint: str,
+    conflict: str,
+) -> JobOut:
+    """The answer to a request for a job while `active` (same kind, same subject) exists:
+    a job whose first task never reached the queue (the broker was down when it was
+    made) is published now and answered, as the retry the 503 asked for; any other is
+    a 409 naming it (`conflict`: "the company already has a running memo job")."""
+    if active.state == JobState.QUEUED and active.enqueued_at is None:
+        publish_first_task(session, queue, active, correlation_id, retry_hint=retry_hint)
+        return job_out(session, settings, active)
+    raise Conflict(conflict, job_id=str(active.id), job=job_path(settings, active.id))

@@ -22,7 +22,7 @@ from orgair_domain.assessments.models import Assessment
 from orgair_domain.assessments.service import require_assessment
 from orgair_domain.companies import repository as companies
 from orgair_domain.dimension_scores import repository as dimension_scores
-from orgair_domain.errors import Conflict, NotFound, Unprocessable
+from orgair_domain.errors import NotFound, Unprocessable
 from orgair_domain.evidence import repository as evidence
 from orgair_domain.evidence.excerpts import Excerpt, top_excerpts
 from orgair_domain.evidence.service import evidence_path
@@ -31,7 +31,7 @@ from orgair_domain.jobs.kinds import JobKind
 from orgair_domain.jobs.models import ScoringJob
 from orgair_domain.jobs.queue import JobQueue
 from orgair_domain.jobs.schemas import JobOut
-from orgair_domain.jobs.service import job_out, job_path, publish_first_task
+from orgair_domain.jobs.service import job_out, publish_first_task, resume_or_refuse
 from orgair_domain.jobs.states import JobState
 from orgair_domain.justifications import repository
 from orgair_domain.justifications.drafting import Draft, Subject
@@ -78,14 +78,10 @@ def start_justifications(
         )
     active = jobs.active_of_kind(session, JobKind.JUSTIFICATIONS, assessment_id=assessment_id)
     if active is not None:
-        if active.state == JobState.QUEUED and active.enqueued_at is None:
-            publish_first_task(session, queue, active, correlation_id, retry_hint=_RETRY)
-            return job_out(session, settings, active)
-        raise Conflict(
-            f"the assessment already has a {active.state} justification job",
-            job_id=str(active.id),
-            job=job_path(settings, active.id),
-        )
+        return resume_or_refuse(
+            session, settings, queue, active, correlation_id, retry_hint=_RETRY,
+            conflict=f"the assessment already has a {active.state} justification job",
+        )  # fmt: skip
     now = utcnow()
     job = ScoringJob(
         id=uuid.uuid4(),
